@@ -1,10 +1,9 @@
 #include "common/ip_address.h"
 
-#include <arpa/inet.h>
-
 #include <array>
 
 #include <absl/strings/str_cat.h>
+#include <arpa/inet.h>
 
 namespace plasmanet {
 

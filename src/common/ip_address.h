@@ -9,10 +9,10 @@
 #include <compare>
 #include <cstdint>
 #include <string>
-#include <absl/strings/string_view.h>
 
 #include <absl/numeric/int128.h>
 #include <absl/status/statusor.h>
+#include <absl/strings/string_view.h>
 
 namespace plasmanet {
 
@@ -45,7 +45,7 @@ class IpAddress {
     if (a.family_ != b.family_) {
       return a.family_ <=> b.family_;
     }
-    return a.value_ < b.value_ ? std::strong_ordering::less
+    return a.value_ < b.value_   ? std::strong_ordering::less
            : a.value_ > b.value_ ? std::strong_ordering::greater
                                  : std::strong_ordering::equal;
   }

@@ -20,17 +20,18 @@ absl::StatusOr<IpPrefix> IpPrefix::Parse(absl::string_view text) {
   if (length_text.empty() || length_text.size() > 3 || !absl::SimpleAtoi(length_text, &length) ||
       length < 0 || length > address->bit_width()) {
     return absl::InvalidArgumentError(absl::StrCat("'", text, "' has an invalid prefix length; ",
-                                                   IpFamilyName(address->family()),
-                                                   " allows 0 to ", address->bit_width()));
+                                                   IpFamilyName(address->family()), " allows 0 to ",
+                                                   address->bit_width()));
   }
   IpPrefix prefix(*address, length);
   const absl::uint128 host = address->value() & prefix.HostMask();
   if (host != 0) {
-    IpAddress network = address->is_v4() ? IpAddress::V4(static_cast<uint32_t>(
-                                                address->value() & ~prefix.HostMask()))
-                                          : IpAddress::V6(address->value() & ~prefix.HostMask());
-    return absl::InvalidArgumentError(absl::StrCat("'", text, "' has host bits set; the network is ",
-                                                   IpPrefix(network, length).ToString()));
+    IpAddress network =
+        address->is_v4()
+            ? IpAddress::V4(static_cast<uint32_t>(address->value() & ~prefix.HostMask()))
+            : IpAddress::V6(address->value() & ~prefix.HostMask());
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", text, "' has host bits set; the network is ", IpPrefix(network, length).ToString()));
   }
   return prefix;
 }

@@ -9,7 +9,6 @@
 #pragma once
 
 #include <absl/strings/string_view.h>
-
 #include <spdlog/spdlog.h>
 
 namespace plasmanet {

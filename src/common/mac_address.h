@@ -9,10 +9,10 @@
 #include <compare>
 #include <cstdint>
 #include <string>
-#include <absl/strings/string_view.h>
 
 #include <absl/random/bit_gen_ref.h>
 #include <absl/status/statusor.h>
+#include <absl/strings/string_view.h>
 
 namespace plasmanet {
 

@@ -15,11 +15,11 @@
 #define PN_STATUS_CONCAT_INNER_(a, b) a##b
 #define PN_STATUS_CONCAT_(a, b) PN_STATUS_CONCAT_INNER_(a, b)
 
-#define PN_RETURN_IF_ERROR(expr)                                 \
-  do {                                                           \
-    if (absl::Status pn_status_ = (expr); !pn_status_.ok()) {    \
-      return pn_status_;                                         \
-    }                                                            \
+#define PN_RETURN_IF_ERROR(expr)                              \
+  do {                                                        \
+    if (absl::Status pn_status_ = (expr); !pn_status_.ok()) { \
+      return pn_status_;                                      \
+    }                                                         \
   } while (false)
 
 #define PN_ASSIGN_OR_RETURN_IMPL_(var, lhs, expr) \

@@ -3,9 +3,9 @@
 #pragma once
 
 #include <string>
-#include <absl/strings/string_view.h>
 
 #include <absl/random/bit_gen_ref.h>
+#include <absl/strings/string_view.h>
 
 namespace plasmanet {
 

@@ -23,9 +23,9 @@ TEST(UuidTest, GeneratedIdsAreCanonicalVersion4AndDistinct) {
 TEST(UuidTest, RejectsMalformedIds) {
   EXPECT_FALSE(IsUuid(""));
   EXPECT_FALSE(IsUuid("not-a-uuid"));
-  EXPECT_FALSE(IsUuid("123e4567-e89b-12d3-a456-42661417400"));    // one short
-  EXPECT_FALSE(IsUuid("123e4567xe89b-12d3-a456-426614174000"));   // bad separator
-  EXPECT_FALSE(IsUuid("123e4567-e89b-12d3-a456-42661417400g"));   // bad digit
+  EXPECT_FALSE(IsUuid("123e4567-e89b-12d3-a456-42661417400"));   // one short
+  EXPECT_FALSE(IsUuid("123e4567xe89b-12d3-a456-426614174000"));  // bad separator
+  EXPECT_FALSE(IsUuid("123e4567-e89b-12d3-a456-42661417400g"));  // bad digit
   EXPECT_TRUE(IsUuid("123E4567-E89B-12D3-A456-426614174000"));
 }
 
