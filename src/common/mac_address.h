@@ -24,7 +24,8 @@ class MacAddress {
   // addresses cannot collide with a vendor's burnt-in addresses on a provider network.
   static MacAddress GenerateLocal(absl::BitGenRef gen);
 
-  explicit MacAddress(uint64_t value = 0) : value_(value & 0xffff'ffff'ffffULL) {}
+  MacAddress() = default;
+  explicit MacAddress(uint64_t value) : value_(value & 0xffff'ffff'ffffULL) {}
 
   uint64_t value() const { return value_; }
   bool is_multicast() const { return (value_ >> 40) & 0x01; }
@@ -38,7 +39,7 @@ class MacAddress {
   friend auto operator<=>(const MacAddress&, const MacAddress&) = default;
 
  private:
-  uint64_t value_;
+  uint64_t value_ = 0;
 };
 
 }  // namespace plasmanet

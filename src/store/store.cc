@@ -11,6 +11,10 @@ Compare Compare::Absent(std::string key) {
   return Compare{std::move(key), false, Target::kVersion, Op::kEqual, 0};
 }
 
+Compare Compare::Exists(std::string key) {
+  return Compare{std::move(key), false, Target::kVersion, Op::kGreater, 0};
+}
+
 Compare Compare::ModRevisionIs(std::string key, int64_t revision) {
   return Compare{std::move(key), false, Target::kModRevision, Op::kEqual, revision};
 }

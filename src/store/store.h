@@ -55,6 +55,8 @@ struct Compare {
 
   // The key does not exist.
   static Compare Absent(std::string key);
+  // The key exists, whatever its value.
+  static Compare Exists(std::string key);
   // The key exists and was last changed at `revision` (read-modify-write guard).
   static Compare ModRevisionIs(std::string key, int64_t revision);
   // No key starts with `prefix`.

@@ -1,0 +1,166 @@
+#include "service/floating_ip_service.h"
+
+#include "model/address_parsing.h"
+#include "model/external_network.h"
+#include "model/port.h"
+
+namespace plasmanet::service {
+
+using auth::Kind;
+using keys::Relation;
+using store::Compare;
+using store::Op;
+
+absl::StatusOr<model::FloatingIp> FloatingIpService::Create(const RequestContext& ctx,
+                                                            const model::FloatingIpSpec& spec) {
+  return core_.RetryOnConflict<model::FloatingIp>("create floating ip",
+                                                  [&] { return TryCreate(ctx, spec); });
+}
+
+absl::StatusOr<std::optional<model::FloatingIp>> FloatingIpService::TryCreate(
+    const RequestContext& ctx, const model::FloatingIpSpec& spec) {
+  PN_ASSIGN_OR_RETURN(auth::Scope scope, auth::ResolveCreateScope(ctx.principal, ctx.scope));
+  PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kFloatingIp, scope));
+  PN_RETURN_IF_ERROR(model::ValidateFloatingIpSpec(spec));
+  PN_ASSIGN_OR_RETURN(model::ExternalNetwork network,
+                      core_.LoadVisible<model::ExternalNetwork>(
+                          ctx.principal, Kind::kExternalNetwork, spec.external_network_id,
+                          "floating_ip.external_network_id"));
+  const model::SubnetFamily pool = model::AddressFamilyOf(network);
+
+  model::FloatingIp fip;
+  fip.meta.name = spec.name;
+  fip.meta.labels = spec.labels;
+  fip.external_network_id = network.meta.id;
+  core_.StampNew(fip.meta, scope);
+
+  store::Txn txn;
+  txn.compares.push_back(Compare::ModRevisionIs(
+      keys::Object(Kind::kExternalNetwork, network.meta.id), network.meta.revision));
+
+  // The port side first: it needs no allocation, so its errors cost nothing to undo.
+  if (!spec.port_id.empty()) {
+    PN_ASSIGN_OR_RETURN(model::Port port,
+                        core_.LoadVisible<model::Port>(ctx.principal, Kind::kPort, spec.port_id,
+                                                       "floating_ip.port_id"));
+    if (port.meta.org_id != scope.org_id || port.meta.project_id != scope.project_id) {
+      return FieldError(absl::StatusCode::kNotFound, "floating_ip.port_id",
+                        absl::StrCat("port ", spec.port_id, " not found"));
+    }
+    std::optional<IpAddress> fixed;
+    for (const IpAddress& ip : port.fixed_ips) {
+      if (spec.fixed_ip_address.empty() ? ip.is_v4() : ip.ToString() == spec.fixed_ip_address) {
+        fixed = ip;
+      }
+    }
+    if (!fixed.has_value()) {
+      return spec.fixed_ip_address.empty()
+                 ? InvalidField("floating_ip.port_id", "the port has no IPv4 address")
+                 : InvalidField("floating_ip.fixed_ip_address",
+                                absl::StrCat(spec.fixed_ip_address, " is not an address of port ",
+                                             port.meta.id));
+    }
+    fip.port_id = port.meta.id;
+    fip.fixed_ip = fixed;
+    const std::string mapping =
+        keys::Child(Relation::kPortFloatingIps, port.meta.id, fixed->ToString());
+    PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> taken, core_.store().Get(mapping));
+    if (taken.has_value()) {
+      return FieldError(absl::StatusCode::kAlreadyExists, "floating_ip.port_id",
+                        absl::StrCat(fixed->ToString(), " of port ", port.meta.id,
+                                     " already has floating IP ", taken->value));
+    }
+    txn.compares.push_back(Compare::Exists(keys::Object(Kind::kPort, port.meta.id)));
+    txn.compares.push_back(Compare::Absent(mapping));
+    txn.ops.push_back(Op::Put(mapping, fip.meta.id));
+  }
+
+  bool proposed = false;
+  if (spec.floating_ip_address.empty()) {
+    PN_ASSIGN_OR_RETURN(fip.address, core_.ipam().Propose(network.meta.id, pool));
+    proposed = true;
+  } else {
+    PN_ASSIGN_OR_RETURN(fip.address, model::ParseIpField("floating_ip.floating_ip_address",
+                                                         spec.floating_ip_address));
+    if (!network.cidr.Contains(fip.address)) {
+      return InvalidField(
+          "floating_ip.floating_ip_address",
+          absl::StrCat(fip.address.ToString(), " is outside ", network.cidr.ToString()));
+    }
+    if (std::string reason = model::ReservedAddressReason(pool, fip.address); !reason.empty()) {
+      return InvalidField("floating_ip.floating_ip_address",
+                          absl::StrCat(fip.address.ToString(), " ", reason));
+    }
+  }
+  const size_t address_compare = txn.compares.size();
+  txn.compares.push_back(Compare::Absent(keys::Ipam(network.meta.id, fip.address)));
+  txn.compares.push_back(Compare::Absent(keys::Object(Kind::kFloatingIp, fip.meta.id)));
+  txn.ops.push_back(Op::Put(keys::Ipam(network.meta.id, fip.address), fip.meta.id));
+  txn.ops.push_back(Op::Put(keys::Object(Kind::kFloatingIp, fip.meta.id), model::Encode(fip)));
+  txn.ops.push_back(Op::Put(keys::ScopeEntry(scope, Kind::kFloatingIp, fip.meta.id), ""));
+  txn.ops.push_back(
+      Op::Put(keys::Child(Relation::kNetworkFloatingIps, network.meta.id, fip.meta.id), ""));
+
+  absl::StatusOr<store::TxnResult> result = core_.store().Commit(std::move(txn));
+  if (result.ok() && result->succeeded) {
+    if (!proposed) core_.ipam().MarkUsed(network.meta.id, pool, fip.address);
+    fip.meta.revision = result->revision;
+    return std::optional<model::FloatingIp>(std::move(fip));
+  }
+  const bool address_taken =
+      result.ok() && result->failed_compare == static_cast<int>(address_compare);
+  if (proposed && !address_taken) {
+    core_.ipam().Release(network.meta.id, pool, fip.address);
+  }
+  if (!result.ok()) {
+    return result.status();
+  }
+  if (address_taken && !proposed) {
+    return FieldError(absl::StatusCode::kAlreadyExists, "floating_ip.floating_ip_address",
+                      absl::StrCat(fip.address.ToString(), " is already allocated"));
+  }
+  return std::optional<model::FloatingIp>();
+}
+
+absl::StatusOr<model::FloatingIp> FloatingIpService::Get(const RequestContext& ctx,
+                                                         const std::string& id) {
+  return core_.LoadVisible<model::FloatingIp>(ctx.principal, Kind::kFloatingIp, id,
+                                              "floating_ip_id");
+}
+
+absl::StatusOr<ListPage<model::FloatingIp>> FloatingIpService::List(const RequestContext& ctx,
+                                                                    const ListOptions& options) {
+  return core_.List<model::FloatingIp>(ctx.principal, Kind::kFloatingIp, options);
+}
+
+absl::Status FloatingIpService::Delete(const RequestContext& ctx, const std::string& id) {
+  PN_ASSIGN_OR_RETURN(model::FloatingIp fip, Get(ctx, id));
+  const auth::Scope scope{fip.meta.org_id, fip.meta.project_id};
+  PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kFloatingIp, scope));
+  store::Txn txn;
+  txn.compares.push_back(
+      Compare::ModRevisionIs(keys::Object(Kind::kFloatingIp, id), fip.meta.revision));
+  txn.ops.push_back(Op::Delete(keys::Object(Kind::kFloatingIp, id)));
+  txn.ops.push_back(Op::Delete(keys::ScopeEntry(scope, Kind::kFloatingIp, id)));
+  txn.ops.push_back(
+      Op::Delete(keys::Child(Relation::kNetworkFloatingIps, fip.external_network_id, id)));
+  txn.ops.push_back(Op::Delete(keys::Ipam(fip.external_network_id, fip.address)));
+  if (fip.fixed_ip.has_value()) {
+    txn.ops.push_back(
+        Op::Delete(keys::Child(Relation::kPortFloatingIps, fip.port_id, fip.fixed_ip->ToString())));
+  }
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  if (!result.succeeded) {
+    return absl::AbortedError(
+        absl::StrCat("floating ip ", id, " changed during the delete; retry"));
+  }
+  PN_ASSIGN_OR_RETURN(
+      std::optional<model::ExternalNetwork> network,
+      core_.Load<model::ExternalNetwork>(Kind::kExternalNetwork, fip.external_network_id));
+  if (network.has_value()) {
+    core_.ipam().Release(fip.external_network_id, model::AddressFamilyOf(*network), fip.address);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace plasmanet::service

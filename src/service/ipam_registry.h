@@ -1,0 +1,75 @@
+// IpamRegistry: the in-memory half of IPAM. For each address pool owner (a subnet, or an
+// external network for floating IPs) and family it keeps a PoolAllocator that proposes free
+// addresses without scanning. The store is the arbiter: a proposal becomes an allocation only
+// when the transaction creating /v1/ipam/<owner>/<address> commits (see keys.h).
+//
+//   PN_ASSIGN_OR_RETURN(IpAddress ip, ipam.Propose(subnet.meta.id, *subnet.ipv4));
+//   ... commit with Compare::Absent(keys::Ipam(subnet_id, ip)) ...
+//   if (failed) ipam.Release(subnet_id, *subnet.ipv4, ip);   // not ours after all
+//
+// An allocator is built lazily, on first use after start, from the owner's /v1/ipam keys, so a
+// restart never forgets an address. With several API servers on one store (issue #10) another
+// server's allocations are learnt when a compare fails (MarkUsed); addresses they free are
+// learnt when the owner is reloaded. TODO(#10): feed allocators from the store watch.
+//
+// Thread-safe: one mutex per allocator, so different subnets never contend.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include <absl/status/statusor.h>
+
+#include "common/ip_address.h"
+#include "ipam/pool_allocator.h"
+#include "model/subnet.h"
+#include "store/store.h"
+
+namespace plasmanet::service {
+
+class IpamRegistry {
+ public:
+  explicit IpamRegistry(store::Store& store) : store_(store) {}
+
+  // A free pool address of `family`'s family, marked used in memory. RESOURCE_EXHAUSTED when
+  // every pool address is used.
+  absl::StatusOr<IpAddress> Propose(const std::string& owner, const model::SubnetFamily& family);
+  // Marks `address` used in memory. False if it already was.
+  absl::StatusOr<bool> ProposeSpecific(const std::string& owner, const model::SubnetFamily& family,
+                                       const IpAddress& address);
+  // Learns that `address` is used (a compare said so).
+  void MarkUsed(const std::string& owner, const model::SubnetFamily& family,
+                const IpAddress& address);
+  // Returns `address` to the free set (its allocation failed, or its owner object was deleted).
+  void Release(const std::string& owner, const model::SubnetFamily& family,
+               const IpAddress& address);
+  // Drops the allocators of a deleted owner.
+  void Forget(const std::string& owner);
+
+ private:
+  struct Entry {
+    std::mutex mu;
+    std::unique_ptr<ipam::PoolAllocator> allocator;  // guarded by mu; null until loaded
+  };
+
+  // An entry, kept alive while locked even if Forget drops it from the map meanwhile.
+  struct Locked {
+    std::shared_ptr<Entry> entry;
+    std::unique_lock<std::mutex> lock;  // declared after entry: released before it
+    ipam::PoolAllocator& allocator() { return *entry->allocator; }
+  };
+
+  // The entry of (owner, family), loaded from the store; returned locked.
+  absl::StatusOr<Locked> Acquire(const std::string& owner, const model::SubnetFamily& family);
+  absl::StatusOr<std::unique_ptr<ipam::PoolAllocator>> Load(const std::string& owner,
+                                                            const model::SubnetFamily& family);
+
+  store::Store& store_;
+  std::mutex map_mu_;
+  std::map<std::pair<std::string, IpFamily>, std::shared_ptr<Entry>> entries_;  // by map_mu_
+};
+
+}  // namespace plasmanet::service

@@ -1,0 +1,236 @@
+#include "service/port_service.h"
+
+#include "model/floating_ip.h"
+
+namespace plasmanet::service {
+
+using auth::Kind;
+using keys::Relation;
+using store::Compare;
+using store::Op;
+
+namespace {
+
+// Index of each compare in the transaction, so a failure can be explained.
+enum class Guard { kOther, kMac, kRequestedIp, kProposedIp };
+
+struct AddressClaim {
+  IpAddress address;
+  bool requested;     // asked for by the caller (a conflict is their error)
+  size_t spec_index;  // position in spec.fixed_ips, for the error's field
+};
+
+}  // namespace
+
+absl::StatusOr<model::Port> PortService::Create(const RequestContext& ctx,
+                                                const model::PortSpec& spec) {
+  return core_.RetryOnConflict<model::Port>("create port", [&] { return TryCreate(ctx, spec); });
+}
+
+absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestContext& ctx,
+                                                                  const model::PortSpec& spec) {
+  // Subnet and authorization: a port lives in its subnet's project.
+  PN_ASSIGN_OR_RETURN(model::Subnet subnet,
+                      core_.LoadVisible<model::Subnet>(ctx.principal, Kind::kSubnet, spec.subnet_id,
+                                                       "port.subnet_id"));
+  const auth::Scope scope{subnet.meta.org_id, subnet.meta.project_id};
+  PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kPort, scope));
+  PN_ASSIGN_OR_RETURN(model::PortDraft draft, model::BuildPort(spec, subnet));
+  model::Port& port = draft.port;
+  core_.StampNew(port.meta, scope);
+
+  store::Txn txn;
+  std::vector<Guard> guards;
+  const auto guard = [&](Compare c, Guard g) {
+    txn.compares.push_back(std::move(c));
+    guards.push_back(g);
+  };
+  guard(Compare::ModRevisionIs(keys::Object(Kind::kSubnet, subnet.meta.id), subnet.meta.revision),
+        Guard::kOther);
+  guard(Compare::Absent(keys::Object(Kind::kPort, port.meta.id)), Guard::kOther);
+
+  // Security groups: named ones must be visible and of the port's project.
+  if (draft.use_default_group) {
+    PN_ASSIGN_OR_RETURN(DefaultGroupPlan plan, groups_.PlanDefaultGroup(scope));
+    for (Compare& c : plan.compares) guard(std::move(c), Guard::kOther);
+    for (Op& op : plan.ops) txn.ops.push_back(std::move(op));
+    port.security_group_ids = {plan.group_id};
+  }
+  for (size_t i = 0; i < port.security_group_ids.size() && !draft.use_default_group; ++i) {
+    const std::string& id = port.security_group_ids[i];
+    const std::string field = absl::StrCat("port.security_group_ids[", i, "]");
+    PN_ASSIGN_OR_RETURN(
+        model::SecurityGroup group,
+        core_.LoadVisible<model::SecurityGroup>(ctx.principal, Kind::kSecurityGroup, id, field));
+    if (group.meta.org_id != scope.org_id || group.meta.project_id != scope.project_id) {
+      return FieldError(absl::StatusCode::kNotFound, field,
+                        absl::StrCat("security_group ", id, " not found"));
+    }
+    guard(Compare::Exists(keys::Object(Kind::kSecurityGroup, id)), Guard::kOther);
+  }
+
+  // MAC: unique on the segment.
+  if (draft.generate_mac) port.mac = core_.ids().NewMac();
+  guard(Compare::Absent(keys::Mac(subnet.meta.id, port.mac)), Guard::kMac);
+
+  // Addresses: requested ones are checked, missing families allocated. The allocator's answer
+  // is only a proposal until the commit creates the address key.
+  std::vector<AddressClaim> claims;
+  for (size_t i = 0; i < port.fixed_ips.size(); ++i) {
+    claims.push_back({port.fixed_ips[i], true, i});
+  }
+  absl::Status status;
+  for (IpFamily family : draft.families_to_allocate) {
+    absl::StatusOr<IpAddress> ip = core_.ipam().Propose(subnet.meta.id, *subnet.family(family));
+    if (!ip.ok()) {
+      status = ip.status();
+      break;
+    }
+    claims.push_back({*ip, false, 0});
+  }
+  const auto release_proposals = [&](const IpAddress* keep) {
+    for (const AddressClaim& c : claims) {
+      if (!c.requested && (keep == nullptr || !(c.address == *keep))) {
+        core_.ipam().Release(subnet.meta.id, *subnet.family(c.address.family()), c.address);
+      }
+    }
+  };
+  if (!status.ok()) {
+    release_proposals(nullptr);
+    return status;
+  }
+  port.fixed_ips.clear();
+  for (const AddressClaim& c : claims) {
+    port.fixed_ips.push_back(c.address);
+    guard(Compare::Absent(keys::Ipam(subnet.meta.id, c.address)),
+          c.requested ? Guard::kRequestedIp : Guard::kProposedIp);
+  }
+  std::sort(port.fixed_ips.begin(), port.fixed_ips.end());
+
+  // The port and every key that makes it unique or findable, in one transaction.
+  txn.ops.push_back(Op::Put(keys::Object(Kind::kPort, port.meta.id), model::Encode(port)));
+  txn.ops.push_back(Op::Put(keys::ScopeEntry(scope, Kind::kPort, port.meta.id), ""));
+  txn.ops.push_back(Op::Put(keys::Child(Relation::kSubnetPorts, subnet.meta.id, port.meta.id), ""));
+  for (const std::string& group : port.security_group_ids) {
+    txn.ops.push_back(Op::Put(keys::Child(Relation::kGroupPorts, group, port.meta.id), ""));
+  }
+  txn.ops.push_back(Op::Put(keys::Mac(subnet.meta.id, port.mac), port.meta.id));
+  for (const IpAddress& ip : port.fixed_ips) {
+    txn.ops.push_back(Op::Put(keys::Ipam(subnet.meta.id, ip), port.meta.id));
+  }
+
+  absl::StatusOr<store::TxnResult> result = core_.store().Commit(std::move(txn));
+  if (!result.ok()) {
+    release_proposals(nullptr);
+    return result.status();
+  }
+  if (result->succeeded) {
+    port.meta.revision = result->revision;
+    for (const AddressClaim& c : claims) {
+      if (c.requested)
+        core_.ipam().MarkUsed(subnet.meta.id, *subnet.family(c.address.family()), c.address);
+    }
+    LOG_DEBUG("port created port={} subnet={} mac={} revision={}", port.meta.id, subnet.meta.id,
+              port.mac.ToString(), port.meta.revision);
+    return std::optional<model::Port>(std::move(port));
+  }
+
+  // A compare failed: explain it to the caller, or learn from it and try again.
+  const size_t failed = static_cast<size_t>(result->failed_compare);
+  const Guard failed_guard = guards[failed];
+  if (failed_guard == Guard::kMac && !draft.generate_mac) {
+    release_proposals(nullptr);
+    return FieldError(
+        absl::StatusCode::kAlreadyExists, "port.mac_address",
+        absl::StrCat(port.mac.ToString(), " is already used on subnet ", subnet.meta.id));
+  }
+  const size_t first_ip_guard = guards.size() - claims.size();
+  if (failed >= first_ip_guard) {
+    const AddressClaim& claim = claims[failed - first_ip_guard];
+    if (claim.requested) {
+      release_proposals(nullptr);
+      return FieldError(absl::StatusCode::kAlreadyExists,
+                        absl::StrCat("port.fixed_ips[", claim.spec_index, "]"),
+                        absl::StrCat(claim.address.ToString(), " is already in use"));
+    }
+    // Another server took the proposed address: it stays marked used; the others go back.
+    release_proposals(&claim.address);
+    return std::optional<model::Port>();
+  }
+  release_proposals(nullptr);
+  return std::optional<model::Port>();
+}
+
+absl::StatusOr<model::Port> PortService::Get(const RequestContext& ctx, const std::string& id) {
+  return core_.LoadVisible<model::Port>(ctx.principal, Kind::kPort, id, "port_id");
+}
+
+absl::StatusOr<ListPage<model::Port>> PortService::List(const RequestContext& ctx,
+                                                        const ListOptions& options,
+                                                        const PortFilter& filter) {
+  return core_.List<model::Port>(ctx.principal, Kind::kPort, options, [&](const model::Port& p) {
+    return (filter.subnet_id.empty() || p.subnet_id == filter.subnet_id) &&
+           (filter.vpc_id.empty() || p.vpc_id == filter.vpc_id) &&
+           (filter.device_id.empty() || p.device_id == filter.device_id) &&
+           (filter.name.empty() || p.meta.name == filter.name);
+  });
+}
+
+absl::Status PortService::Delete(const RequestContext& ctx, const std::string& id) {
+  return core_.RetryOnConflict<bool>("delete port", [&] { return TryDelete(ctx, id); }).status();
+}
+
+absl::StatusOr<std::optional<bool>> PortService::TryDelete(const RequestContext& ctx,
+                                                           const std::string& id) {
+  PN_ASSIGN_OR_RETURN(model::Port port, Get(ctx, id));
+  const auth::Scope scope{port.meta.org_id, port.meta.project_id};
+  PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kPort, scope));
+
+  store::Txn txn;
+  txn.compares.push_back(Compare::ModRevisionIs(keys::Object(Kind::kPort, id), port.meta.revision));
+  txn.ops.push_back(Op::Delete(keys::Object(Kind::kPort, id)));
+  txn.ops.push_back(Op::Delete(keys::ScopeEntry(scope, Kind::kPort, id)));
+  txn.ops.push_back(Op::Delete(keys::Child(Relation::kSubnetPorts, port.subnet_id, id)));
+  for (const std::string& group : port.security_group_ids) {
+    txn.ops.push_back(Op::Delete(keys::Child(Relation::kGroupPorts, group, id)));
+  }
+  txn.ops.push_back(Op::Delete(keys::Mac(port.subnet_id, port.mac)));
+  for (const IpAddress& ip : port.fixed_ips) {
+    txn.ops.push_back(Op::Delete(keys::Ipam(port.subnet_id, ip)));
+  }
+
+  // Floating IPs mapped onto this port are disassociated, not deleted: the tenant keeps them.
+  const std::string fips_prefix = keys::Children(Relation::kPortFloatingIps, id);
+  PN_ASSIGN_OR_RETURN(store::RangeResult fips, core_.store().Range({.prefix = fips_prefix}));
+  txn.compares.push_back(Compare::PrefixUnchangedSince(fips_prefix, fips.revision));
+  for (const store::KeyValue& kv : fips.kvs) {
+    PN_ASSIGN_OR_RETURN(std::optional<model::FloatingIp> fip,
+                        core_.Load<model::FloatingIp>(Kind::kFloatingIp, kv.value));
+    txn.ops.push_back(Op::Delete(kv.key));
+    if (!fip.has_value()) continue;
+    txn.compares.push_back(
+        Compare::ModRevisionIs(keys::Object(Kind::kFloatingIp, fip->meta.id), fip->meta.revision));
+    fip->port_id.clear();
+    fip->fixed_ip.reset();
+    fip->meta.updated_at = core_.clock().Now();
+    txn.ops.push_back(Op::Put(keys::Object(Kind::kFloatingIp, fip->meta.id), model::Encode(*fip)));
+  }
+
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  if (!result.succeeded) {
+    return std::optional<bool>();
+  }
+  // Only now are the addresses free; the subnet may be gone already, then nothing to release.
+  PN_ASSIGN_OR_RETURN(std::optional<model::Subnet> subnet,
+                      core_.Load<model::Subnet>(Kind::kSubnet, port.subnet_id));
+  if (subnet.has_value()) {
+    for (const IpAddress& ip : port.fixed_ips) {
+      if (subnet->family(ip.family()).has_value()) {
+        core_.ipam().Release(port.subnet_id, *subnet->family(ip.family()), ip);
+      }
+    }
+  }
+  return std::optional<bool>(true);
+}
+
+}  // namespace plasmanet::service

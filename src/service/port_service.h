@@ -1,0 +1,49 @@
+// PortService: VM NICs. Creating a port resolves its security groups (the project's default
+// group when none are named), picks or checks its MAC and addresses, and commits the port
+// together with every uniqueness key (addresses, MAC) in one store transaction, so a port
+// exists if and only if its addresses are taken. Thread-safe.
+#pragma once
+
+#include <string>
+
+#include <absl/status/statusor.h>
+
+#include "model/port.h"
+#include "service/security_group_service.h"
+#include "service/service_core.h"
+
+namespace plasmanet::service {
+
+struct PortFilter {
+  std::string subnet_id;
+  std::string vpc_id;
+  std::string device_id;
+  std::string name;
+};
+
+class PortService {
+ public:
+  PortService(ServiceCore& core, SecurityGroupService& groups) : core_(core), groups_(groups) {}
+
+  // NOT_FOUND for a subnet or group the caller cannot see (or of another project);
+  // INVALID_ARGUMENT naming the field; ALREADY_EXISTS for a requested MAC or IP in use;
+  // RESOURCE_EXHAUSTED when the subnet has no free address.
+  absl::StatusOr<model::Port> Create(const RequestContext& ctx, const model::PortSpec& spec);
+  absl::StatusOr<model::Port> Get(const RequestContext& ctx, const std::string& id);
+  absl::StatusOr<ListPage<model::Port>> List(const RequestContext& ctx, const ListOptions& options,
+                                             const PortFilter& filter = {});
+  // Frees the port's addresses and MAC and disassociates its floating IPs.
+  absl::Status Delete(const RequestContext& ctx, const std::string& id);
+
+ private:
+  struct Attempt;
+
+  absl::StatusOr<std::optional<model::Port>> TryCreate(const RequestContext& ctx,
+                                                       const model::PortSpec& spec);
+  absl::StatusOr<std::optional<bool>> TryDelete(const RequestContext& ctx, const std::string& id);
+
+  ServiceCore& core_;
+  SecurityGroupService& groups_;
+};
+
+}  // namespace plasmanet::service

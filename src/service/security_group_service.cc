@@ -1,0 +1,229 @@
+#include "service/security_group_service.h"
+
+namespace plasmanet::service {
+
+using auth::Kind;
+using keys::Relation;
+using store::Compare;
+using store::Op;
+
+namespace {
+
+// Index entry for a rule referencing another group. Self-references are not indexed: they go
+// away with the group itself.
+std::optional<std::string> ReferenceKey(const model::SecurityGroup& group,
+                                        const model::SecurityGroupRule& rule) {
+  if (rule.remote_group_id.empty() || rule.remote_group_id == group.meta.id) {
+    return std::nullopt;
+  }
+  return keys::Child(Relation::kGroupReferences, rule.remote_group_id, rule.id);
+}
+
+}  // namespace
+
+absl::StatusOr<model::SecurityGroup> SecurityGroupService::Create(
+    const RequestContext& ctx, const model::SecurityGroupSpec& spec) {
+  PN_ASSIGN_OR_RETURN(auth::Scope scope, auth::ResolveCreateScope(ctx.principal, ctx.scope));
+  PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kSecurityGroup, scope));
+  PN_ASSIGN_OR_RETURN(model::SecurityGroup group, model::BuildSecurityGroup(spec));
+  if (group.meta.name == model::kDefaultGroupName) {
+    return InvalidField("security_group.name",
+                        "'default' is reserved for the project's default group");
+  }
+  core_.StampNew(group.meta, scope);
+  group.rules = model::AllowAllEgressRules();
+  for (model::SecurityGroupRule& rule : group.rules) rule.id = core_.ids().NewId();
+
+  store::Txn txn;
+  txn.compares.push_back(Compare::Absent(keys::Object(Kind::kSecurityGroup, group.meta.id)));
+  txn.ops.push_back(
+      Op::Put(keys::Object(Kind::kSecurityGroup, group.meta.id), model::Encode(group)));
+  txn.ops.push_back(Op::Put(keys::ScopeEntry(scope, Kind::kSecurityGroup, group.meta.id), ""));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  if (!result.succeeded) {
+    return absl::AbortedError("security group id collision; retry the request");
+  }
+  group.meta.revision = result.revision;
+  return group;
+}
+
+absl::StatusOr<model::SecurityGroup> SecurityGroupService::Get(const RequestContext& ctx,
+                                                               const std::string& id) {
+  return core_.LoadVisible<model::SecurityGroup>(ctx.principal, Kind::kSecurityGroup, id,
+                                                 "security_group_id");
+}
+
+absl::StatusOr<ListPage<model::SecurityGroup>> SecurityGroupService::List(
+    const RequestContext& ctx, const ListOptions& options) {
+  if (!ctx.principal.platform_wide() && options.page_token.empty()) {
+    PN_RETURN_IF_ERROR(
+        core_
+            .RetryOnConflict<bool>(
+                "create default security group",
+                [&]() -> absl::StatusOr<std::optional<bool>> {
+                  PN_ASSIGN_OR_RETURN(DefaultGroupPlan plan, PlanDefaultGroup(ctx.principal.scope));
+                  if (plan.ops.empty()) return std::optional<bool>(true);
+                  PN_ASSIGN_OR_RETURN(
+                      store::TxnResult r,
+                      core_.store().Commit({std::move(plan.compares), std::move(plan.ops)}));
+                  return r.succeeded ? std::optional<bool>(true) : std::nullopt;
+                })
+            .status());
+  }
+  return core_.List<model::SecurityGroup>(ctx.principal, Kind::kSecurityGroup, options);
+}
+
+absl::StatusOr<DefaultGroupPlan> SecurityGroupService::PlanDefaultGroup(const auth::Scope& scope) {
+  DefaultGroupPlan plan;
+  const std::string pointer = keys::DefaultGroup(scope);
+  PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> existing, core_.store().Get(pointer));
+  if (existing.has_value()) {
+    plan.group_id = existing->value;
+    plan.compares.push_back(Compare::Exists(keys::Object(Kind::kSecurityGroup, plan.group_id)));
+    return plan;
+  }
+  model::SecurityGroup group;
+  core_.StampNew(group.meta, scope);
+  group.meta.name = std::string(model::kDefaultGroupName);
+  group.description = "Default group: all egress; ingress only from members of this group";
+  group.is_default = true;
+  group.rules = model::DefaultGroupRules(group.meta.id);
+  for (model::SecurityGroupRule& rule : group.rules) rule.id = core_.ids().NewId();
+  plan.group_id = group.meta.id;
+  // Two first requests of a project race here; the pointer's absence decides the winner.
+  plan.compares.push_back(Compare::Absent(pointer));
+  plan.ops.push_back(Op::Put(pointer, group.meta.id));
+  plan.ops.push_back(
+      Op::Put(keys::Object(Kind::kSecurityGroup, group.meta.id), model::Encode(group)));
+  plan.ops.push_back(Op::Put(keys::ScopeEntry(scope, Kind::kSecurityGroup, group.meta.id), ""));
+  return plan;
+}
+
+absl::StatusOr<model::SecurityGroup> SecurityGroupService::LoadWritable(const RequestContext& ctx,
+                                                                        const std::string& id) {
+  PN_ASSIGN_OR_RETURN(model::SecurityGroup group, Get(ctx, id));
+  PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kSecurityGroup,
+                                      {group.meta.org_id, group.meta.project_id}));
+  return group;
+}
+
+absl::Status SecurityGroupService::Delete(const RequestContext& ctx, const std::string& id) {
+  PN_ASSIGN_OR_RETURN(model::SecurityGroup group, LoadWritable(ctx, id));
+  if (group.is_default) {
+    return absl::FailedPreconditionError("the project's default security group cannot be deleted");
+  }
+  const auth::Scope scope{group.meta.org_id, group.meta.project_id};
+  const std::string references = keys::Children(Relation::kGroupReferences, id);
+  store::Txn txn;
+  txn.compares.push_back(
+      Compare::ModRevisionIs(keys::Object(Kind::kSecurityGroup, id), group.meta.revision));
+  txn.compares.push_back(Compare::PrefixEmpty(keys::Children(Relation::kGroupPorts, id)));
+  txn.compares.push_back(Compare::PrefixEmpty(references));
+  txn.ops.push_back(Op::Delete(keys::Object(Kind::kSecurityGroup, id)));
+  txn.ops.push_back(Op::Delete(keys::ScopeEntry(scope, Kind::kSecurityGroup, id)));
+  for (const model::SecurityGroupRule& rule : group.rules) {
+    if (std::optional<std::string> ref = ReferenceKey(group, rule))
+      txn.ops.push_back(Op::Delete(*ref));
+  }
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  if (result.failed_compare == 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("security group ", id, " still has member ports"));
+  }
+  if (result.failed_compare == 2) {
+    PN_ASSIGN_OR_RETURN(store::RangeResult refs,
+                        core_.store().Range({.prefix = references, .limit = 1}));
+    return absl::FailedPreconditionError(
+        absl::StrCat("security group ", id, " is referenced by rules of group ",
+                     refs.kvs.empty() ? std::string("(gone)") : refs.kvs[0].value));
+  }
+  if (!result.succeeded) {
+    return absl::AbortedError(
+        absl::StrCat("security group ", id, " changed during the delete; retry"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<model::SecurityGroup> SecurityGroupService::AddRule(
+    const RequestContext& ctx, const std::string& group_id,
+    const model::SecurityGroupRuleSpec& spec) {
+  return core_.RetryOnConflict<model::SecurityGroup>(
+      "add security group rule", [&] { return TryAddRule(ctx, group_id, spec); });
+}
+
+absl::StatusOr<std::optional<model::SecurityGroup>> SecurityGroupService::TryAddRule(
+    const RequestContext& ctx, const std::string& group_id,
+    const model::SecurityGroupRuleSpec& spec) {
+  PN_ASSIGN_OR_RETURN(model::SecurityGroup group, LoadWritable(ctx, group_id));
+  PN_ASSIGN_OR_RETURN(model::SecurityGroupRule rule, model::BuildSecurityGroupRule(spec));
+  store::Txn txn;
+  if (!rule.remote_group_id.empty() && rule.remote_group_id != group.meta.id) {
+    absl::StatusOr<model::SecurityGroup> remote = Get(ctx, rule.remote_group_id);
+    if (!remote.ok() || remote->meta.org_id != group.meta.org_id ||
+        remote->meta.project_id != group.meta.project_id) {
+      return FieldError(absl::StatusCode::kNotFound, "rule.remote_group_id",
+                        absl::StrCat("security group ", rule.remote_group_id, " not found"));
+    }
+    txn.compares.push_back(Compare::Exists(keys::Object(Kind::kSecurityGroup, remote->meta.id)));
+  }
+  for (const model::SecurityGroupRule& existing : group.rules) {
+    if (existing.SameMatch(rule)) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("security group ", group_id, " already has this rule as ", existing.id));
+    }
+  }
+  if (group.rules.size() >= model::kMaxRulesPerGroup) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "security group ", group_id, " has the maximum of ", model::kMaxRulesPerGroup, " rules"));
+  }
+  rule.id = core_.ids().NewId();
+  group.rules.push_back(rule);
+  group.meta.updated_at = core_.clock().Now();
+  txn.compares.push_back(
+      Compare::ModRevisionIs(keys::Object(Kind::kSecurityGroup, group_id), group.meta.revision));
+  txn.ops.push_back(Op::Put(keys::Object(Kind::kSecurityGroup, group_id), model::Encode(group)));
+  if (std::optional<std::string> ref = ReferenceKey(group, rule)) {
+    txn.ops.push_back(Op::Put(*ref, group_id));
+  }
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  if (!result.succeeded) {
+    return std::optional<model::SecurityGroup>();
+  }
+  group.meta.revision = result.revision;
+  return std::optional<model::SecurityGroup>(std::move(group));
+}
+
+absl::StatusOr<model::SecurityGroup> SecurityGroupService::RemoveRule(const RequestContext& ctx,
+                                                                      const std::string& group_id,
+                                                                      const std::string& rule_id) {
+  return core_.RetryOnConflict<model::SecurityGroup>(
+      "remove security group rule", [&] { return TryRemoveRule(ctx, group_id, rule_id); });
+}
+
+absl::StatusOr<std::optional<model::SecurityGroup>> SecurityGroupService::TryRemoveRule(
+    const RequestContext& ctx, const std::string& group_id, const std::string& rule_id) {
+  PN_ASSIGN_OR_RETURN(model::SecurityGroup group, LoadWritable(ctx, group_id));
+  auto it = std::find_if(group.rules.begin(), group.rules.end(),
+                         [&](const model::SecurityGroupRule& r) { return r.id == rule_id; });
+  if (it == group.rules.end()) {
+    return FieldError(absl::StatusCode::kNotFound, "rule_id",
+                      absl::StrCat("security group ", group_id, " has no rule ", rule_id));
+  }
+  store::Txn txn;
+  if (std::optional<std::string> ref = ReferenceKey(group, *it)) {
+    txn.ops.push_back(Op::Delete(*ref));
+  }
+  group.rules.erase(it);
+  group.meta.updated_at = core_.clock().Now();
+  txn.compares.push_back(
+      Compare::ModRevisionIs(keys::Object(Kind::kSecurityGroup, group_id), group.meta.revision));
+  txn.ops.push_back(Op::Put(keys::Object(Kind::kSecurityGroup, group_id), model::Encode(group)));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  if (!result.succeeded) {
+    return std::optional<model::SecurityGroup>();
+  }
+  group.meta.revision = result.revision;
+  return std::optional<model::SecurityGroup>(std::move(group));
+}
+
+}  // namespace plasmanet::service

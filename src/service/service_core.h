@@ -1,0 +1,186 @@
+// ServiceCore: what every use case shares: the store, the clock, id generation, IPAM, and the
+// typed helpers that load objects with tenant scoping and retry transactions on conflict.
+//
+// Every use case follows the same shape (see docs/architecture.md):
+//   authorize -> validate -> read what it depends on -> build ONE transaction whose compares
+//   guard those reads -> commit -> on a failed compare, read again and retry (bounded).
+//
+// Thread-safe: the members are thread-safe and the helpers keep no state.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <absl/status/statusor.h>
+#include <absl/strings/str_cat.h>
+
+#include "auth/authorizer.h"
+#include "auth/principal.h"
+#include "common/clock.h"
+#include "common/errors.h"
+#include "common/logging.h"
+#include "common/status_macros.h"
+#include "model/json_codec.h"
+#include "service/id_source.h"
+#include "service/ipam_registry.h"
+#include "service/keys.h"
+#include "store/store.h"
+
+namespace plasmanet::service {
+
+// Who is asking, and for creates by platform-wide principals, in which project.
+struct RequestContext {
+  auth::Principal principal;
+  std::optional<auth::Scope> scope;
+};
+
+struct ListOptions {
+  int page_size = 0;       // 0: kDefaultPageSize; at most kMaxPageSize
+  std::string page_token;  // from the previous page's next_page_token
+  // Platform-wide principals may narrow a listing to one project.
+  std::optional<auth::Scope> scope;
+};
+
+template <typename T>
+struct ListPage {
+  std::vector<T> items;
+  std::string next_page_token;  // empty on the last page
+};
+
+inline constexpr int kDefaultPageSize = 100;
+inline constexpr int kMaxPageSize = 1000;
+inline constexpr int kMaxCommitAttempts = 32;
+
+class ServiceCore {
+ public:
+  ServiceCore(store::Store& store, Clock& clock, IdSource& ids, IpamRegistry& ipam)
+      : store_(store), clock_(clock), ids_(ids), ipam_(ipam) {}
+
+  store::Store& store() { return store_; }
+  Clock& clock() { return clock_; }
+  IdSource& ids() { return ids_; }
+  IpamRegistry& ipam() { return ipam_; }
+
+  // The object, with meta.revision set, or nullopt if there is none.
+  template <typename T>
+  absl::StatusOr<std::optional<T>> Load(auth::Kind kind, const std::string& id);
+
+  // The object if `principal` may read it; otherwise NOT_FOUND naming `field` (never revealing
+  // that another tenant's object exists).
+  template <typename T>
+  absl::StatusOr<T> LoadVisible(const auth::Principal& principal, auth::Kind kind,
+                                const std::string& id, absl::string_view field);
+
+  // A page of the objects of `kind` that `principal` may read and `keep` accepts.
+  template <typename T>
+  absl::StatusOr<ListPage<T>> List(const auth::Principal& principal, auth::Kind kind,
+                                   const ListOptions& options,
+                                   const std::function<bool(const T&)>& keep = nullptr);
+
+  // Runs `attempt` until it returns a value or an error. An attempt returns nullopt when a
+  // compare failed because something it read changed; it is then run again on fresh reads.
+  // ABORTED after kMaxCommitAttempts.
+  template <typename T>
+  absl::StatusOr<T> RetryOnConflict(
+      absl::string_view what, const std::function<absl::StatusOr<std::optional<T>>()>& attempt);
+
+  // Fills identity and timestamps of a new object's meta.
+  void StampNew(model::ObjectMeta& meta, const auth::Scope& scope);
+
+ private:
+  absl::StatusOr<std::vector<store::KeyValue>> ScanIds(const auth::Principal& principal,
+                                                       auth::Kind kind, const ListOptions& options,
+                                                       std::string* last_key, bool* more);
+
+  store::Store& store_;
+  Clock& clock_;
+  IdSource& ids_;
+  IpamRegistry& ipam_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Template definitions.
+
+template <typename T>
+absl::StatusOr<std::optional<T>> ServiceCore::Load(auth::Kind kind, const std::string& id) {
+  PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> kv, store_.Get(keys::Object(kind, id)));
+  if (!kv.has_value()) {
+    return std::optional<T>();
+  }
+  PN_ASSIGN_OR_RETURN(T object, model::Decode<T>(kv->value));
+  object.meta.revision = kv->mod_revision;
+  return std::optional<T>(std::move(object));
+}
+
+template <typename T>
+absl::StatusOr<T> ServiceCore::LoadVisible(const auth::Principal& principal, auth::Kind kind,
+                                           const std::string& id, absl::string_view field) {
+  const auto not_found = [&] {
+    return FieldError(absl::StatusCode::kNotFound, field,
+                      absl::StrCat(auth::KindName(kind), " ", id, " not found"));
+  };
+  if (id.empty() || id.size() > 64 || id.find('/') != std::string::npos) {
+    return not_found();
+  }
+  PN_ASSIGN_OR_RETURN(std::optional<T> object, Load<T>(kind, id));
+  if (!object.has_value() ||
+      !auth::CanRead(principal, kind, {object->meta.org_id, object->meta.project_id})) {
+    return not_found();
+  }
+  return std::move(*object);
+}
+
+template <typename T>
+absl::StatusOr<ListPage<T>> ServiceCore::List(const auth::Principal& principal, auth::Kind kind,
+                                              const ListOptions& options,
+                                              const std::function<bool(const T&)>& keep) {
+  const int page_size =
+      options.page_size <= 0 ? kDefaultPageSize : std::min(options.page_size, kMaxPageSize);
+  if (options.page_size < 0) {
+    return InvalidField("page_size", "must not be negative");
+  }
+  ListPage<T> page;
+  ListOptions scan = options;
+  while (true) {
+    std::string last_key;
+    bool more = false;
+    PN_ASSIGN_OR_RETURN(std::vector<store::KeyValue> ids,
+                        ScanIds(principal, kind, scan, &last_key, &more));
+    for (const store::KeyValue& entry : ids) {
+      const std::string id = entry.key.substr(entry.key.rfind('/') + 1);
+      PN_ASSIGN_OR_RETURN(std::optional<T> object, Load<T>(kind, id));
+      scan.page_token = entry.key;
+      if (!object.has_value() ||
+          !auth::CanRead(principal, kind, {object->meta.org_id, object->meta.project_id}) ||
+          (keep && !keep(*object))) {
+        continue;  // deleted since the scan, or filtered out
+      }
+      page.items.push_back(std::move(*object));
+      if (static_cast<int>(page.items.size()) == page_size) {
+        page.next_page_token = entry.key;
+        return page;
+      }
+    }
+    if (!more) {
+      return page;
+    }
+    scan.page_token = last_key;
+  }
+}
+
+template <typename T>
+absl::StatusOr<T> ServiceCore::RetryOnConflict(
+    absl::string_view what, const std::function<absl::StatusOr<std::optional<T>>()>& attempt) {
+  for (int i = 0; i < kMaxCommitAttempts; ++i) {
+    PN_ASSIGN_OR_RETURN(std::optional<T> result, attempt());
+    if (result.has_value()) {
+      return std::move(*result);
+    }
+  }
+  return absl::AbortedError(absl::StrCat(what, ": gave up after ", kMaxCommitAttempts,
+                                         " attempts; the objects it depends on keep changing"));
+}
+
+}  // namespace plasmanet::service
