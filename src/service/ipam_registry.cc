@@ -60,8 +60,21 @@ absl::StatusOr<IpamRegistry::Locked> IpamRegistry::Acquire(const std::string& ow
 }
 
 absl::StatusOr<IpAddress> IpamRegistry::Propose(const std::string& owner,
-                                                const model::SubnetFamily& family) {
+                                                const model::SubnetFamily& family, bool scatter) {
   PN_ASSIGN_OR_RETURN(Locked locked, Acquire(owner, family));
+  if (scatter) {
+    // A few random probes; in a nearly full pool they miss and the sequential walk decides.
+    for (int probe = 0; probe < 4; ++probe) {
+      const model::AddressRange& pool = family.pools[locked.entry->rng() % family.pools.size()];
+      const uint64_t first = family.cidr.OffsetOf(pool.first);
+      const uint64_t span = family.cidr.OffsetOf(pool.last) - first;
+      const uint64_t offset =
+          first + (span == ~uint64_t{0} ? locked.entry->rng() : locked.entry->rng() % (span + 1));
+      if (locked.allocator().Reserve(offset)) {
+        return family.cidr.AddressAt(offset);
+      }
+    }
+  }
   std::optional<uint64_t> offset = locked.allocator().Allocate();
   if (!offset.has_value()) {
     return absl::ResourceExhaustedError(absl::StrCat("no free ", IpFamilyName(family.cidr.family()),

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <utility>
 
@@ -35,8 +36,11 @@ class IpamRegistry {
   explicit IpamRegistry(store::Store& store) : store_(store) {}
 
   // A free pool address of `family`'s family, marked used in memory. RESOURCE_EXHAUSTED when
-  // every pool address is used.
-  absl::StatusOr<IpAddress> Propose(const std::string& owner, const model::SubnetFamily& family);
+  // every pool address is used. Normally the next free address after the last one handed out;
+  // with `scatter`, a random free one, for retries after losing a race to another server that
+  // walks the same sequence.
+  absl::StatusOr<IpAddress> Propose(const std::string& owner, const model::SubnetFamily& family,
+                                    bool scatter = false);
   // Marks `address` used in memory. False if it already was.
   absl::StatusOr<bool> ProposeSpecific(const std::string& owner, const model::SubnetFamily& family,
                                        const IpAddress& address);
@@ -46,13 +50,15 @@ class IpamRegistry {
   // Returns `address` to the free set (its allocation failed, or its owner object was deleted).
   void Release(const std::string& owner, const model::SubnetFamily& family,
                const IpAddress& address);
-  // Drops the allocators of a deleted owner.
+  // Drops the allocators of `owner`: after its deletion, or when they proved stale (another
+  // server allocated from the same pool); the next use reloads them from the store.
   void Forget(const std::string& owner);
 
  private:
   struct Entry {
     std::mutex mu;
     std::unique_ptr<ipam::PoolAllocator> allocator;  // guarded by mu; null until loaded
+    std::mt19937_64 rng{std::random_device{}()};     // guarded by mu; for scatter
   };
 
   // An entry, kept alive while locked even if Forget drops it from the map meanwhile.

@@ -24,11 +24,14 @@ struct AddressClaim {
 
 absl::StatusOr<model::Port> PortService::Create(const RequestContext& ctx,
                                                 const model::PortSpec& spec) {
-  return core_.RetryOnConflict<model::Port>("create port", [&] { return TryCreate(ctx, spec); });
+  int attempt = 0;
+  return core_.RetryOnConflict<model::Port>("create port",
+                                            [&] { return TryCreate(ctx, spec, attempt++ > 0); });
 }
 
 absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestContext& ctx,
-                                                                  const model::PortSpec& spec) {
+                                                                  const model::PortSpec& spec,
+                                                                  bool retry) {
   // Subnet and authorization: a port lives in its subnet's project.
   PN_ASSIGN_OR_RETURN(model::Subnet subnet,
                       core_.LoadVisible<model::Subnet>(ctx.principal, Kind::kSubnet, spec.subnet_id,
@@ -81,7 +84,8 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
   }
   absl::Status status;
   for (IpFamily family : draft.families_to_allocate) {
-    absl::StatusOr<IpAddress> ip = core_.ipam().Propose(subnet.meta.id, *subnet.family(family));
+    absl::StatusOr<IpAddress> ip =
+        core_.ipam().Propose(subnet.meta.id, *subnet.family(family), retry);
     if (!ip.ok()) {
       status = ip.status();
       break;
@@ -153,8 +157,10 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
                         absl::StrCat("port.fixed_ips[", claim.spec_index, "]"),
                         absl::StrCat(claim.address.ToString(), " is already in use"));
     }
-    // Another server took the proposed address: it stays marked used; the others go back.
+    // Another server allocated from this subnet behind our back: our allocator is stale, so
+    // reload it from the store rather than learn one address per attempt.
     release_proposals(&claim.address);
+    core_.ipam().Forget(subnet.meta.id);
     return std::optional<model::Port>();
   }
   release_proposals(nullptr);

@@ -38,8 +38,9 @@ class PortService {
  private:
   struct Attempt;
 
+  // `retry` is set after a lost race, so proposals spread out instead of colliding again.
   absl::StatusOr<std::optional<model::Port>> TryCreate(const RequestContext& ctx,
-                                                       const model::PortSpec& spec);
+                                                       const model::PortSpec& spec, bool retry);
   absl::StatusOr<std::optional<bool>> TryDelete(const RequestContext& ctx, const std::string& id);
 
   ServiceCore& core_;

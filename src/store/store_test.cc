@@ -284,6 +284,18 @@ TEST(SqliteStoreTest, ConcurrentCommitsShareFsyncs) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(SqliteStoreTest, SecondOpenOfTheSameFileIsRefusedUntilClosed) {
+  const std::string path = absl::StrCat(std::filesystem::temp_directory_path().string(),
+                                        "/plasmanet-lock-", getpid(), ".db");
+  auto first = sqlite::SqliteStore::Open(path);
+  ASSERT_THAT(first, IsOk());
+  EXPECT_THAT(sqlite::SqliteStore::Open(path),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("in use")));
+  first->reset();
+  EXPECT_THAT(sqlite::SqliteStore::Open(path), IsOk());
+  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) std::filesystem::remove(path + suffix);
+}
+
 TEST(OpenStoreTest, RefusesUnknownKinds) {
   EXPECT_THAT(OpenStore("postgres://x"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expected sqlite:PATH")));

@@ -1,8 +1,13 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <absl/strings/str_cat.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "common/logging.h"
 #include "common/status_macros.h"
@@ -156,9 +161,24 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(absl::string_view
   if (path.empty()) {
     return absl::InvalidArgumentError("sqlite store: a database path is required");
   }
-  PN_ASSIGN_OR_RETURN(ConnectionPtr writer, Connection::Open(std::string(path), false));
+  const std::string lock_path = absl::StrCat(path, ".lock");
+  const int lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", lock_path, ": ", std::strerror(errno)));
+  }
+  if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    close(lock_fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat("sqlite store ", path, " is in use by another process"));
+  }
+  absl::StatusOr<ConnectionPtr> writer = Connection::Open(std::string(path), false);
+  if (!writer.ok()) {
+    close(lock_fd);
+    return writer.status();
+  }
   std::unique_ptr<SqliteStore> store(
-      new SqliteStore(std::string(path), options, std::move(writer)));
+      new SqliteStore(std::string(path), options, std::move(*writer), lock_fd));
   PN_RETURN_IF_ERROR(store->InitSchema());
   store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
   LOG_INFO("store opened backend=sqlite path={} revision={} compacted={}", store->path_,
@@ -166,8 +186,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(absl::string_view
   return store;
 }
 
-SqliteStore::SqliteStore(std::string path, SqliteStoreOptions options, ConnectionPtr writer)
-    : path_(std::move(path)), options_(options), writer_(std::move(writer)) {}
+SqliteStore::SqliteStore(std::string path, SqliteStoreOptions options, ConnectionPtr writer,
+                         int lock_fd)
+    : path_(std::move(path)), options_(options), lock_fd_(lock_fd), writer_(std::move(writer)) {}
 
 SqliteStore::~SqliteStore() {
   {
@@ -181,6 +202,9 @@ SqliteStore::~SqliteStore() {
     state_closing_ = true;
   }
   state_cv_.notify_all();
+  read_pool_.clear();
+  writer_.reset();
+  close(lock_fd_);  // releases the flock
   LOG_INFO("store closed backend=sqlite path={} revision={}", path_, revision_);
 }
 

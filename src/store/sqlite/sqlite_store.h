@@ -11,6 +11,9 @@
 // Tables: kv (current state), changes (the event log Watch reads; trimmed by Compact and by
 // automatic compaction that keeps the last `retained_revisions`), meta (revision, compacted).
 //
+// One process at a time: Open takes an exclusive lock on "<path>.lock" and fails with
+// FAILED_PRECONDITION while another process holds it (the kernel drops it if that process dies).
+//
 // Thread-safe.
 #pragma once
 
@@ -65,7 +68,7 @@ class SqliteStore final : public Store {
   // A read connection borrowed from the pool, returned on destruction.
   class ReadLease;
 
-  SqliteStore(std::string path, SqliteStoreOptions options, ConnectionPtr writer);
+  SqliteStore(std::string path, SqliteStoreOptions options, ConnectionPtr writer, int lock_fd);
 
   absl::Status InitSchema();
   void WriterLoop();
@@ -80,6 +83,9 @@ class SqliteStore final : public Store {
   // Constant after construction.
   const std::string path_;
   const SqliteStoreOptions options_;
+
+  // flock'ed "<path>.lock": the in-memory revision is only right if one process writes.
+  const int lock_fd_;
 
   // Owned by the writer thread alone.
   ConnectionPtr writer_;

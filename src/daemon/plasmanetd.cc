@@ -1,0 +1,85 @@
+// plasmanetd: the PlasmaNET control-plane daemon.
+//
+// Today it opens the store and serves the use cases in-process; the gRPC API (issue #3) and the
+// OVN reconciler (issue #4) attach here. It logs one line when it starts and one when it stops,
+// and shuts down cleanly on SIGTERM or SIGINT.
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "common/logging.h"
+#include "service/services.h"
+#include "store/store.h"
+
+namespace plasmanet {
+namespace {
+
+struct Flags {
+  std::string store = "sqlite:plasmanet.db";
+  std::string log_level = "info";
+  std::string pidfile;
+};
+
+int Run(const Flags& flags) {
+  LogLevel level;
+  if (!ParseLogLevel(flags.log_level, &level)) {
+    std::fprintf(stderr, "plasmanetd: --log-level %s: expected trace, debug, info, warn or error\n",
+                 flags.log_level.c_str());
+    return 2;
+  }
+  InitLogging("plasmanetd", level);
+
+  // Block the shutdown signals before any thread starts, so every thread inherits the mask and
+  // only sigwait below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  absl::StatusOr<store::StorePtr> store = store::OpenStore(flags.store);
+  if (!store.ok()) {
+    LOG_ERROR("cannot open store url={} error=\"{}\"", flags.store, store.status().ToString());
+    return 1;
+  }
+  auto services = std::make_unique<service::Services>(**store, RealClock::Get());
+  if (!flags.pidfile.empty()) {
+    std::ofstream(flags.pidfile) << getpid() << "\n";
+  }
+  LOG_INFO("started pid={} store={} revision={}", getpid(), flags.store,
+           (*store)->CurrentRevision().value_or(-1));
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LOG_INFO("stopping signal={}", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+
+  services.reset();
+  store->reset();  // drains queued commits and closes the database
+  if (!flags.pidfile.empty()) {
+    std::remove(flags.pidfile.c_str());
+  }
+  LOG_INFO("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace plasmanet
+
+int main(int argc, char** argv) {
+  plasmanet::Flags flags;
+  CLI::App app{"plasmanetd: the PlasmaNET network control plane daemon"};
+  app.add_option("--store", flags.store, "Store URL: sqlite:PATH (embedded)")
+      ->capture_default_str();
+  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error")
+      ->capture_default_str();
+  app.add_option("--pidfile", flags.pidfile, "Write the process id to this file while running");
+  CLI11_PARSE(app, argc, argv);
+  return plasmanet::Run(flags);
+}

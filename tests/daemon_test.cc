@@ -1,0 +1,111 @@
+// plasmanetd as a user runs it: it starts on an embedded store, says so, and stops cleanly on
+// SIGTERM; a bad flag is refused with a clear message.
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <absl/strings/str_cat.h>
+#include <absl/time/clock.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace plasmanet {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct Process {
+  pid_t pid = -1;
+  FILE* err = nullptr;  // the daemon logs to stderr
+};
+
+Process Start(std::vector<std::string> args) {
+  int fds[2];
+  if (pipe(fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(PLASMANETD_PATH));
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(PLASMANETD_PATH, argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  return {pid, fdopen(fds[0], "r")};
+}
+
+// Reads lines until one contains `text`; returns everything read.
+std::string ReadUntil(FILE* f, const std::string& text) {
+  std::string all;
+  char line[1024];
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    all += line;
+    if (std::string(line).find(text) != std::string::npos) break;
+  }
+  return all;
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  DaemonTest() {
+    dir_ = std::filesystem::temp_directory_path() / absl::StrCat("plasmanetd-test-", getpid());
+    std::filesystem::create_directories(dir_);
+  }
+  ~DaemonTest() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(DaemonTest, StartsOnSqliteAndStopsCleanlyOnSigterm) {
+  const std::string pidfile = (dir_ / "pid").string();
+  Process p = Start({"--store", "sqlite:" + (dir_ / "db").string(), "--pidfile", pidfile});
+  ASSERT_GT(p.pid, 0);
+  const std::string started = ReadUntil(p.err, "started");
+  EXPECT_THAT(started, HasSubstr(absl::StrCat("started pid=", p.pid)));
+  EXPECT_THAT(started, HasSubstr("store opened backend=sqlite"));
+  EXPECT_TRUE(std::filesystem::exists(pidfile));
+
+  kill(p.pid, SIGTERM);
+  const std::string rest = ReadUntil(p.err, "\x01");  // to EOF
+  int status = 0;
+  waitpid(p.pid, &status, 0);
+  fclose(p.err);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_THAT(rest, HasSubstr("stopping signal=SIGTERM"));
+  EXPECT_THAT(rest, HasSubstr("stopped"));
+  EXPECT_FALSE(std::filesystem::exists(pidfile));
+}
+
+TEST_F(DaemonTest, RefusesBadStoreAndSecondInstance) {
+  Process bad = Start({"--store", "mysql://x"});
+  const std::string out = ReadUntil(bad.err, "\x01");
+  int status = 0;
+  waitpid(bad.pid, &status, 0);
+  fclose(bad.err);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  EXPECT_THAT(out, HasSubstr("unknown kind; expected sqlite:PATH"));
+
+  const std::string store = "sqlite:" + (dir_ / "db").string();
+  Process first = Start({"--store", store});
+  ReadUntil(first.err, "started");
+  Process second = Start({"--store", store});
+  const std::string refused = ReadUntil(second.err, "\x01");
+  waitpid(second.pid, &status, 0);
+  fclose(second.err);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  EXPECT_THAT(refused, HasSubstr("in use by another process"));
+  kill(first.pid, SIGTERM);
+  ReadUntil(first.err, "\x01");
+  waitpid(first.pid, &status, 0);
+  fclose(first.err);
+}
+
+}  // namespace
+}  // namespace plasmanet
