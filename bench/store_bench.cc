@@ -6,14 +6,13 @@
 // 512 lets concurrent writers share one. Run both in one invocation and compare the ratio: the
 // machine's fsync latency dominates the absolute numbers.
 
-#include <unistd.h>
-
 #include <atomic>
 #include <filesystem>
 #include <memory>
 
 #include <absl/strings/str_cat.h>
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include "store/sqlite/sqlite_store.h"
 
@@ -27,11 +26,12 @@ int64_t g_commits_before = 0;
 
 void BM_Commit(benchmark::State& state) {
   if (state.thread_index() == 0) {
-    g_dir = std::filesystem::temp_directory_path() / absl::StrCat("plasmanet-store-bench-", getpid());
+    g_dir =
+        std::filesystem::temp_directory_path() / absl::StrCat("plasmanet-store-bench-", getpid());
     std::filesystem::remove_all(g_dir);
     std::filesystem::create_directories(g_dir);
-    auto store = sqlite::SqliteStore::Open(
-        (g_dir / "store.db").string(), {.max_batch = static_cast<size_t>(state.range(0))});
+    auto store = sqlite::SqliteStore::Open((g_dir / "store.db").string(),
+                                           {.max_batch = static_cast<size_t>(state.range(0))});
     if (!store.ok()) {
       state.SkipWithError(std::string(store.status().message()).c_str());
       return;

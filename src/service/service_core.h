@@ -90,6 +90,7 @@ class ServiceCore {
   void StampNew(model::ObjectMeta& meta, const auth::Scope& scope);
 
  private:
+  // One page of keys to list: a tenant's scope index, or the objects themselves.
   absl::StatusOr<std::vector<store::KeyValue>> ScanIds(const auth::Principal& principal,
                                                        auth::Kind kind, const ListOptions& options,
                                                        std::string* last_key, bool* more);
@@ -148,9 +149,17 @@ absl::StatusOr<ListPage<T>> ServiceCore::List(const auth::Principal& principal, 
     bool more = false;
     PN_ASSIGN_OR_RETURN(std::vector<store::KeyValue> ids,
                         ScanIds(principal, kind, scan, &last_key, &more));
+    const std::string objects_prefix = keys::KindPrefix(kind);
     for (const store::KeyValue& entry : ids) {
-      const std::string id = entry.key.substr(entry.key.rfind('/') + 1);
-      PN_ASSIGN_OR_RETURN(std::optional<T> object, Load<T>(kind, id));
+      std::optional<T> object;
+      if (entry.key.compare(0, objects_prefix.size(), objects_prefix) == 0) {
+        // Scanning the objects themselves: the value is the object, no second read.
+        PN_ASSIGN_OR_RETURN(object, model::Decode<T>(entry.value));
+        object->meta.revision = entry.mod_revision;
+      } else {
+        // Scanning a tenant's index: load each object it names.
+        PN_ASSIGN_OR_RETURN(object, Load<T>(kind, entry.key.substr(entry.key.rfind('/') + 1)));
+      }
       scan.page_token = entry.key;
       if (!object.has_value() ||
           !auth::CanRead(principal, kind, {object->meta.org_id, object->meta.project_id}) ||
