@@ -17,30 +17,10 @@
 #include "service/services.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store_consistency.h"
+#include "subprocess.h"
 
 namespace plasmanet {
 namespace {
-
-// A running crash_writer with its stdout.
-struct Child {
-  pid_t pid = -1;
-  FILE* out = nullptr;
-};
-
-Child Spawn(const std::string& store_path) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    execl(CRASH_WRITER_PATH, "crash_writer", store_path.c_str(), nullptr);
-    _exit(127);
-  }
-  close(fds[1]);
-  return {pid, fdopen(fds[0], "r")};
-}
 
 class CrashTest : public ::testing::Test {
  protected:
@@ -54,14 +34,14 @@ class CrashTest : public ::testing::Test {
   // Reads acknowledgements until `wanted` changes were acknowledged, kills the writer with
   // SIGKILL, then reads what it had already written.
   void RunAndKill(int wanted) {
-    Child child = Spawn(store_path());
+    testing::Child child = testing::Spawn(CRASH_WRITER_PATH, {store_path()}, STDOUT_FILENO);
     ASSERT_GT(child.pid, 0);
-    ASSERT_NE(child.out, nullptr);
+    ASSERT_NE(child.output, nullptr);
     const absl::Time deadline = absl::Now() + absl::Seconds(120);
     int seen = 0;
     char line[256];
     bool killed = false;
-    while (std::fgets(line, sizeof(line), child.out) != nullptr) {
+    while (std::fgets(line, sizeof(line), child.output) != nullptr) {
       Record(line);
       if (!killed && ++seen >= wanted) {
         kill(child.pid, SIGKILL);
@@ -75,7 +55,7 @@ class CrashTest : public ::testing::Test {
     }
     int status = 0;
     waitpid(child.pid, &status, 0);
-    fclose(child.out);
+    fclose(child.output);
     ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
         << "writer ended on its own, status " << status;
   }

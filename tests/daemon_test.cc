@@ -13,33 +13,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "subprocess.h"
+
 namespace plasmanet {
 namespace {
 
 using ::testing::HasSubstr;
 
-struct Process {
-  pid_t pid = -1;
-  FILE* err = nullptr;  // the daemon logs to stderr
-};
-
-Process Start(std::vector<std::string> args) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(PLASMANETD_PATH));
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(PLASMANETD_PATH, argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  return {pid, fdopen(fds[0], "r")};
+testing::Child Start(std::vector<std::string> args) {
+  return testing::Spawn(PLASMANETD_PATH, std::move(args), STDERR_FILENO);
 }
 
 // Reads lines until one contains `text`; returns everything read.
@@ -65,18 +47,18 @@ class DaemonTest : public ::testing::Test {
 
 TEST_F(DaemonTest, StartsOnSqliteAndStopsCleanlyOnSigterm) {
   const std::string pidfile = (dir_ / "pid").string();
-  Process p = Start({"--store", "sqlite:" + (dir_ / "db").string(), "--pidfile", pidfile});
+  testing::Child p = Start({"--store", "sqlite:" + (dir_ / "db").string(), "--pidfile", pidfile});
   ASSERT_GT(p.pid, 0);
-  const std::string started = ReadUntil(p.err, "started");
+  const std::string started = ReadUntil(p.output, "started");
   EXPECT_THAT(started, HasSubstr(absl::StrCat("started pid=", p.pid)));
   EXPECT_THAT(started, HasSubstr("store opened backend=sqlite"));
   EXPECT_TRUE(std::filesystem::exists(pidfile));
 
   kill(p.pid, SIGTERM);
-  const std::string rest = ReadUntil(p.err, "\x01");  // to EOF
+  const std::string rest = ReadUntil(p.output, "\x01");  // to EOF
   int status = 0;
   waitpid(p.pid, &status, 0);
-  fclose(p.err);
+  fclose(p.output);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   EXPECT_THAT(rest, HasSubstr("stopping signal=SIGTERM"));
   EXPECT_THAT(rest, HasSubstr("stopped"));
@@ -84,27 +66,27 @@ TEST_F(DaemonTest, StartsOnSqliteAndStopsCleanlyOnSigterm) {
 }
 
 TEST_F(DaemonTest, RefusesBadStoreAndSecondInstance) {
-  Process bad = Start({"--store", "mysql://x"});
-  const std::string out = ReadUntil(bad.err, "\x01");
+  testing::Child bad = Start({"--store", "mysql://x"});
+  const std::string out = ReadUntil(bad.output, "\x01");
   int status = 0;
   waitpid(bad.pid, &status, 0);
-  fclose(bad.err);
+  fclose(bad.output);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
   EXPECT_THAT(out, HasSubstr("unknown kind; expected sqlite:PATH"));
 
   const std::string store = "sqlite:" + (dir_ / "db").string();
-  Process first = Start({"--store", store});
-  ReadUntil(first.err, "started");
-  Process second = Start({"--store", store});
-  const std::string refused = ReadUntil(second.err, "\x01");
+  testing::Child first = Start({"--store", store});
+  ReadUntil(first.output, "started");
+  testing::Child second = Start({"--store", store});
+  const std::string refused = ReadUntil(second.output, "\x01");
   waitpid(second.pid, &status, 0);
-  fclose(second.err);
+  fclose(second.output);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
   EXPECT_THAT(refused, HasSubstr("in use by another process"));
   kill(first.pid, SIGTERM);
-  ReadUntil(first.err, "\x01");
+  ReadUntil(first.output, "\x01");
   waitpid(first.pid, &status, 0);
-  fclose(first.err);
+  fclose(first.output);
 }
 
 }  // namespace

@@ -34,16 +34,7 @@ absl::StatusOr<model::SecurityGroup> SecurityGroupService::Create(
   group.rules = model::AllowAllEgressRules();
   for (model::SecurityGroupRule& rule : group.rules) rule.id = core_.ids().NewId();
 
-  store::Txn txn;
-  txn.compares.push_back(Compare::Absent(keys::Object(Kind::kSecurityGroup, group.meta.id)));
-  txn.ops.push_back(
-      Op::Put(keys::Object(Kind::kSecurityGroup, group.meta.id), model::Encode(group)));
-  txn.ops.push_back(Op::Put(keys::ScopeEntry(scope, Kind::kSecurityGroup, group.meta.id), ""));
-  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
-  if (!result.succeeded) {
-    return absl::AbortedError("security group id collision; retry the request");
-  }
-  group.meta.revision = result.revision;
+  PN_RETURN_IF_ERROR(core_.Insert(Kind::kSecurityGroup, group));
   return group;
 }
 

@@ -11,6 +11,29 @@ void ServiceCore::StampNew(model::ObjectMeta& meta, const auth::Scope& scope) {
   meta.created_at = meta.updated_at = clock_.Now();
 }
 
+absl::Status ServiceCore::DeleteGuarded(auth::Kind kind, const model::ObjectMeta& meta,
+                                        const std::vector<MustBeEmpty>& must_be_empty,
+                                        std::vector<store::Op> extra_ops) {
+  const auth::Scope scope{meta.org_id, meta.project_id};
+  store::Txn txn;
+  txn.compares.push_back(store::Compare::ModRevisionIs(keys::Object(kind, meta.id), meta.revision));
+  for (const MustBeEmpty& guard : must_be_empty) {
+    txn.compares.push_back(store::Compare::PrefixEmpty(guard.prefix));
+  }
+  txn.ops = std::move(extra_ops);
+  txn.ops.push_back(store::Op::Delete(keys::Object(kind, meta.id)));
+  txn.ops.push_back(store::Op::Delete(keys::ScopeEntry(scope, kind, meta.id)));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, store_.Commit(std::move(txn)));
+  if (result.failed_compare >= 1) {
+    return absl::FailedPreconditionError(must_be_empty[result.failed_compare - 1].message);
+  }
+  if (!result.succeeded) {
+    return absl::AbortedError(
+        absl::StrCat(auth::KindName(kind), " ", meta.id, " changed during the delete; retry"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<store::KeyValue>> ServiceCore::ScanIds(const auth::Principal& principal,
                                                                   auth::Kind kind,
                                                                   const ListOptions& options,

@@ -89,6 +89,24 @@ class ServiceCore {
   // Fills identity and timestamps of a new object's meta.
   void StampNew(model::ObjectMeta& meta, const auth::Scope& scope);
 
+  // Commits a new object (already stamped) with its scope index entry, plus `txn`'s own
+  // compares and ops, and sets its revision. For objects whose creation reads nothing that
+  // could change: a failed compare can only be an id collision, which is ABORTED.
+  template <typename T>
+  absl::Status Insert(auth::Kind kind, T& object, store::Txn txn = {});
+
+  // A child relation that must be empty before its parent may go, and what to say if not.
+  struct MustBeEmpty {
+    std::string prefix;
+    std::string message;
+  };
+  // Deletes an object read at `meta.revision`, with its scope index entry and `extra_ops`,
+  // provided every `must_be_empty` prefix is empty (FAILED_PRECONDITION with its message
+  // otherwise) and the object did not change since it was read (ABORTED otherwise).
+  absl::Status DeleteGuarded(auth::Kind kind, const model::ObjectMeta& meta,
+                             const std::vector<MustBeEmpty>& must_be_empty,
+                             std::vector<store::Op> extra_ops = {});
+
  private:
   // One page of keys to list: a tenant's scope index, or the objects themselves.
   absl::StatusOr<std::vector<store::KeyValue>> ScanIds(const auth::Principal& principal,
@@ -177,6 +195,21 @@ absl::StatusOr<ListPage<T>> ServiceCore::List(const auth::Principal& principal, 
     }
     scan.page_token = last_key;
   }
+}
+
+template <typename T>
+absl::Status ServiceCore::Insert(auth::Kind kind, T& object, store::Txn txn) {
+  const auth::Scope scope{object.meta.org_id, object.meta.project_id};
+  txn.compares.push_back(store::Compare::Absent(keys::Object(kind, object.meta.id)));
+  txn.ops.push_back(store::Op::Put(keys::Object(kind, object.meta.id), model::Encode(object)));
+  txn.ops.push_back(store::Op::Put(keys::ScopeEntry(scope, kind, object.meta.id), ""));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, store_.Commit(std::move(txn)));
+  if (!result.succeeded) {
+    return absl::AbortedError(
+        absl::StrCat(auth::KindName(kind), " id collision; retry the request"));
+  }
+  object.meta.revision = result.revision;
+  return absl::OkStatus();
 }
 
 template <typename T>

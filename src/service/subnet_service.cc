@@ -75,24 +75,13 @@ absl::StatusOr<ListPage<model::Subnet>> SubnetService::List(const RequestContext
 
 absl::Status SubnetService::Delete(const RequestContext& ctx, const std::string& id) {
   PN_ASSIGN_OR_RETURN(model::Subnet subnet, Get(ctx, id));
-  const auth::Scope scope{subnet.meta.org_id, subnet.meta.project_id};
-  PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kSubnet, scope));
-
-  store::Txn txn;
-  txn.compares.push_back(
-      Compare::ModRevisionIs(keys::Object(Kind::kSubnet, id), subnet.meta.revision));
-  txn.compares.push_back(Compare::PrefixEmpty(keys::Children(Relation::kSubnetPorts, id)));
-  txn.ops.push_back(Op::Delete(keys::Object(Kind::kSubnet, id)));
-  txn.ops.push_back(Op::Delete(keys::ScopeEntry(scope, Kind::kSubnet, id)));
-  txn.ops.push_back(Op::Delete(keys::Child(Relation::kVpcSubnets, subnet.vpc_id, id)));
-  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
-  if (result.failed_compare == 1) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("subnet ", id, " still has ports; delete them first"));
-  }
-  if (!result.succeeded) {
-    return absl::AbortedError(absl::StrCat("subnet ", id, " changed during the delete; retry"));
-  }
+  PN_RETURN_IF_ERROR(
+      auth::CheckWrite(ctx.principal, Kind::kSubnet, {subnet.meta.org_id, subnet.meta.project_id}));
+  PN_RETURN_IF_ERROR(
+      core_.DeleteGuarded(Kind::kSubnet, subnet.meta,
+                          {{keys::Children(Relation::kSubnetPorts, id),
+                            absl::StrCat("subnet ", id, " still has ports; delete them first")}},
+                          {Op::Delete(keys::Child(Relation::kVpcSubnets, subnet.vpc_id, id))}));
   core_.ipam().Forget(id);
   return absl::OkStatus();
 }
