@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <absl/strings/str_cat.h>
@@ -40,18 +41,29 @@ class DaemonTest : public ::testing::Test {
   DaemonTest() {
     dir_ = std::filesystem::temp_directory_path() / absl::StrCat("plasmanetd-test-", getpid());
     std::filesystem::create_directories(dir_);
+    tokens_ = (dir_ / "tokens").string();
+    std::ofstream(tokens_) << "alice-token-0123456789 acme web member\n";
   }
+  // Flags every start needs: a token file and a free port.
+  std::vector<std::string> With(std::vector<std::string> args) {
+    args.insert(args.end(), {"--tokens", tokens_, "--listen", "127.0.0.1:0"});
+    return args;
+  }
+  std::string tokens_;
   ~DaemonTest() override { std::filesystem::remove_all(dir_); }
   std::filesystem::path dir_;
 };
 
 TEST_F(DaemonTest, StartsOnSqliteAndStopsCleanlyOnSigterm) {
   const std::string pidfile = (dir_ / "pid").string();
-  testing::Child p = Start({"--store", "sqlite:" + (dir_ / "db").string(), "--pidfile", pidfile});
+  testing::Child p =
+      Start(With({"--store", "sqlite:" + (dir_ / "db").string(), "--pidfile", pidfile}));
   ASSERT_GT(p.pid, 0);
   const std::string started = ReadUntil(p.output, "started");
   EXPECT_THAT(started, HasSubstr(absl::StrCat("started pid=", p.pid)));
   EXPECT_THAT(started, HasSubstr("store opened backend=sqlite"));
+  EXPECT_THAT(started, HasSubstr("api listening address=127.0.0.1:0"));
+  EXPECT_THAT(started, HasSubstr("tokens=1"));
   EXPECT_TRUE(std::filesystem::exists(pidfile));
 
   kill(p.pid, SIGTERM);
@@ -66,7 +78,7 @@ TEST_F(DaemonTest, StartsOnSqliteAndStopsCleanlyOnSigterm) {
 }
 
 TEST_F(DaemonTest, RefusesBadStoreAndSecondInstance) {
-  testing::Child bad = Start({"--store", "mysql://x"});
+  testing::Child bad = Start(With({"--store", "mysql://x"}));
   const std::string out = ReadUntil(bad.output, "\x01");
   int status = 0;
   waitpid(bad.pid, &status, 0);
@@ -75,9 +87,9 @@ TEST_F(DaemonTest, RefusesBadStoreAndSecondInstance) {
   EXPECT_THAT(out, HasSubstr("unknown kind; expected sqlite:PATH"));
 
   const std::string store = "sqlite:" + (dir_ / "db").string();
-  testing::Child first = Start({"--store", store});
+  testing::Child first = Start(With({"--store", store}));
   ReadUntil(first.output, "started");
-  testing::Child second = Start({"--store", store});
+  testing::Child second = Start(With({"--store", store}));
   const std::string refused = ReadUntil(second.output, "\x01");
   waitpid(second.pid, &status, 0);
   fclose(second.output);
@@ -87,6 +99,24 @@ TEST_F(DaemonTest, RefusesBadStoreAndSecondInstance) {
   ReadUntil(first.output, "\x01");
   waitpid(first.pid, &status, 0);
   fclose(first.output);
+}
+
+TEST_F(DaemonTest, RefusesToRunWithoutAValidTokenFile) {
+  int status = 0;
+  testing::Child none = Start({"--store", "sqlite:" + (dir_ / "db").string()});
+  const std::string missing = ReadUntil(none.output, "\x01");
+  waitpid(none.pid, &status, 0);
+  fclose(none.output);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_THAT(missing, HasSubstr("--tokens is required"));
+
+  std::ofstream(tokens_) << "short acme web member\n";
+  testing::Child bad = Start(With({"--store", "sqlite:" + (dir_ / "db").string()}));
+  const std::string refused = ReadUntil(bad.output, "\x01");
+  waitpid(bad.pid, &status, 0);
+  fclose(bad.output);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  EXPECT_THAT(refused, HasSubstr("line 1: tokens must be at least 16 characters"));
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // plasmanetd: the PlasmaNET control-plane daemon.
 //
-// Today it opens the store and serves the use cases in-process; the gRPC API (issue #3) and the
-// OVN reconciler (issue #4) attach here. It logs one line when it starts and one when it stops,
-// and shuts down cleanly on SIGTERM or SIGINT.
+// Opens the store, serves the plasmanet.v1 gRPC API to callers holding a token from the token
+// file, and (issue #4) will run the OVN reconciler. It logs one line when it starts and one
+// when it stops, and on SIGTERM or SIGINT lets running calls finish before it exits.
 
 #include <cstdio>
 #include <fstream>
@@ -13,6 +13,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "api/api_server.h"
+#include "auth/token_file.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "service/services.h"
@@ -23,6 +25,9 @@ namespace {
 
 struct Flags {
   std::string store = "sqlite:plasmanet.db";
+  std::string listen = "127.0.0.1:7070";
+  std::string tokens;
+  int shutdown_grace_seconds = 10;
   std::string log_level = "info";
   std::string pidfile;
 };
@@ -49,17 +54,30 @@ int Run(const Flags& flags) {
     LOG_ERROR("cannot open store url={} error=\"{}\"", flags.store, store.status().ToString());
     return 1;
   }
+  absl::StatusOr<auth::TokenFile> tokens = auth::TokenFile::Load(flags.tokens);
+  if (!tokens.ok()) {
+    LOG_ERROR("cannot load tokens error=\"{}\"", tokens.status().ToString());
+    return 1;
+  }
   auto services = std::make_unique<service::Services>(**store, RealClock::Get());
+  absl::StatusOr<std::unique_ptr<api::ApiServer>> server =
+      api::ApiServer::Start(*services, *tokens, {.listen = flags.listen});
+  if (!server.ok()) {
+    LOG_ERROR("cannot start the API error=\"{}\"", server.status().ToString());
+    return 1;
+  }
   if (!flags.pidfile.empty()) {
     std::ofstream(flags.pidfile) << getpid() << "\n";
   }
-  LOG_INFO("started pid={} store={} revision={}", getpid(), flags.store,
-           (*store)->CurrentRevision().value_or(-1));
+  LOG_INFO("started pid={} store={} revision={} listen={} port={} tokens={}", getpid(), flags.store,
+           (*store)->CurrentRevision().value_or(-1), flags.listen, (*server)->port(),
+           tokens->size());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   LOG_INFO("stopping signal={}", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
 
+  (*server)->Shutdown(absl::Seconds(flags.shutdown_grace_seconds));
   services.reset();
   store->reset();  // drains queued commits and closes the database
   if (!flags.pidfile.empty()) {
@@ -76,6 +94,14 @@ int main(int argc, char** argv) {
   plasmanet::Flags flags;
   CLI::App app{"plasmanetd: the PlasmaNET network control plane daemon"};
   app.add_option("--store", flags.store, "Store URL: sqlite:PATH (embedded)")
+      ->capture_default_str();
+  app.add_option("--listen", flags.listen, "gRPC address: HOST:PORT or unix:PATH")
+      ->capture_default_str();
+  app.add_option("--tokens", flags.tokens,
+                 "Token file: one 'TOKEN ORG PROJECT ROLE[,ROLE...]' a line")
+      ->required();
+  app.add_option("--shutdown-grace", flags.shutdown_grace_seconds,
+                 "Seconds running calls may take to finish after SIGTERM")
       ->capture_default_str();
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error")
       ->capture_default_str();

@@ -22,8 +22,9 @@ absl::StatusOr<model::ExternalNetwork> ExternalNetworkService::Get(const Request
 }
 
 absl::StatusOr<ListPage<model::ExternalNetwork>> ExternalNetworkService::List(
-    const RequestContext& ctx, const ListOptions& options) {
-  return core_.List<model::ExternalNetwork>(ctx.principal, Kind::kExternalNetwork, options);
+    const RequestContext& ctx, const ListOptions& options, const std::string& name) {
+  return core_.List<model::ExternalNetwork>(ctx.principal, Kind::kExternalNetwork, options,
+                                            NameIs<model::ExternalNetwork>(name));
 }
 
 absl::Status ExternalNetworkService::Delete(const RequestContext& ctx, const std::string& id) {

@@ -20,7 +20,8 @@ class ExternalNetworkService {
                                                 const model::ExternalNetworkSpec& spec);
   absl::StatusOr<model::ExternalNetwork> Get(const RequestContext& ctx, const std::string& id);
   absl::StatusOr<ListPage<model::ExternalNetwork>> List(const RequestContext& ctx,
-                                                        const ListOptions& options);
+                                                        const ListOptions& options,
+                                                        const std::string& name = "");
   // FAILED_PRECONDITION while floating IPs are allocated from it.
   absl::Status Delete(const RequestContext& ctx, const std::string& id);
 

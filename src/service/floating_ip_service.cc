@@ -129,8 +129,11 @@ absl::StatusOr<model::FloatingIp> FloatingIpService::Get(const RequestContext& c
 }
 
 absl::StatusOr<ListPage<model::FloatingIp>> FloatingIpService::List(const RequestContext& ctx,
-                                                                    const ListOptions& options) {
-  return core_.List<model::FloatingIp>(ctx.principal, Kind::kFloatingIp, options);
+                                                                    const ListOptions& options,
+                                                                    const std::string& port_id) {
+  return core_.List<model::FloatingIp>(
+      ctx.principal, Kind::kFloatingIp, options,
+      [&](const model::FloatingIp& f) { return port_id.empty() || f.port_id == port_id; });
 }
 
 absl::Status FloatingIpService::Delete(const RequestContext& ctx, const std::string& id) {

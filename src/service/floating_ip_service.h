@@ -21,8 +21,10 @@ class FloatingIpService {
   absl::StatusOr<model::FloatingIp> Create(const RequestContext& ctx,
                                            const model::FloatingIpSpec& spec);
   absl::StatusOr<model::FloatingIp> Get(const RequestContext& ctx, const std::string& id);
+  // `port_id`: only floating IPs mapped to that port (empty: all).
   absl::StatusOr<ListPage<model::FloatingIp>> List(const RequestContext& ctx,
-                                                   const ListOptions& options);
+                                                   const ListOptions& options,
+                                                   const std::string& port_id = "");
   absl::Status Delete(const RequestContext& ctx, const std::string& id);
 
  private:

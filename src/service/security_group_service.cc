@@ -45,7 +45,7 @@ absl::StatusOr<model::SecurityGroup> SecurityGroupService::Get(const RequestCont
 }
 
 absl::StatusOr<ListPage<model::SecurityGroup>> SecurityGroupService::List(
-    const RequestContext& ctx, const ListOptions& options) {
+    const RequestContext& ctx, const ListOptions& options, const std::string& name) {
   if (!ctx.principal.platform_wide() && options.page_token.empty()) {
     PN_RETURN_IF_ERROR(
         core_
@@ -61,7 +61,8 @@ absl::StatusOr<ListPage<model::SecurityGroup>> SecurityGroupService::List(
                 })
             .status());
   }
-  return core_.List<model::SecurityGroup>(ctx.principal, Kind::kSecurityGroup, options);
+  return core_.List<model::SecurityGroup>(ctx.principal, Kind::kSecurityGroup, options,
+                                          NameIs<model::SecurityGroup>(name));
 }
 
 absl::StatusOr<DefaultGroupPlan> SecurityGroupService::PlanDefaultGroup(const auth::Scope& scope) {

@@ -32,7 +32,8 @@ class SecurityGroupService {
   // Lists the caller's groups. For a project principal this also creates the project's default
   // group if it does not exist yet, so it can be edited before the first port.
   absl::StatusOr<ListPage<model::SecurityGroup>> List(const RequestContext& ctx,
-                                                      const ListOptions& options);
+                                                      const ListOptions& options,
+                                                      const std::string& name = "");
   // FAILED_PRECONDITION for the default group, a group with member ports, or a group that
   // another group's rules reference.
   absl::Status Delete(const RequestContext& ctx, const std::string& id);

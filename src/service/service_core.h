@@ -49,6 +49,13 @@ struct ListPage {
   std::string next_page_token;  // empty on the last page
 };
 
+// A List filter keeping objects named `name`, or everything when `name` is empty.
+template <typename T>
+std::function<bool(const T&)> NameIs(const std::string& name) {
+  if (name.empty()) return nullptr;
+  return [name](const T& object) { return object.meta.name == name; };
+}
+
 inline constexpr int kDefaultPageSize = 100;
 inline constexpr int kMaxPageSize = 1000;
 inline constexpr int kMaxCommitAttempts = 32;

@@ -19,8 +19,9 @@ absl::StatusOr<model::Vpc> VpcService::Get(const RequestContext& ctx, const std:
 }
 
 absl::StatusOr<ListPage<model::Vpc>> VpcService::List(const RequestContext& ctx,
-                                                      const ListOptions& options) {
-  return core_.List<model::Vpc>(ctx.principal, Kind::kVpc, options);
+                                                      const ListOptions& options,
+                                                      const std::string& name) {
+  return core_.List<model::Vpc>(ctx.principal, Kind::kVpc, options, NameIs<model::Vpc>(name));
 }
 
 absl::Status VpcService::Delete(const RequestContext& ctx, const std::string& id) {

@@ -18,7 +18,9 @@ class VpcService {
   absl::StatusOr<model::Vpc> Create(const RequestContext& ctx, const model::VpcSpec& spec);
   // NOT_FOUND unless the caller may read it.
   absl::StatusOr<model::Vpc> Get(const RequestContext& ctx, const std::string& id);
-  absl::StatusOr<ListPage<model::Vpc>> List(const RequestContext& ctx, const ListOptions& options);
+  // `name`: only VPCs of that name (empty: all).
+  absl::StatusOr<ListPage<model::Vpc>> List(const RequestContext& ctx, const ListOptions& options,
+                                            const std::string& name = "");
   // FAILED_PRECONDITION while the VPC has subnets.
   absl::Status Delete(const RequestContext& ctx, const std::string& id);
 

@@ -1,0 +1,62 @@
+#include "api/api_server.h"
+
+#include <chrono>
+
+#include <absl/strings/match.h>
+#include <absl/strings/str_cat.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "common/logging.h"
+
+namespace plasmanet::api {
+
+ApiServer::ApiServer(service::Services& services, const auth::TokenFile& tokens)
+    : vpcs_(services, tokens),
+      subnets_(services, tokens),
+      ports_(services, tokens),
+      security_groups_(services, tokens),
+      external_networks_(services, tokens),
+      floating_ips_(services, tokens) {}
+
+ApiServer::~ApiServer() {
+  if (server_ != nullptr) Shutdown(absl::ZeroDuration());
+}
+
+absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(service::Services& services,
+                                                            const auth::TokenFile& tokens,
+                                                            const ApiServerOptions& options) {
+  std::unique_ptr<ApiServer> server(new ApiServer(services, tokens));
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  // TODO(#3): TLS credentials when a certificate and key are configured.
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(options.max_request_bytes);
+  builder.RegisterService(&server->vpcs_);
+  builder.RegisterService(&server->subnets_);
+  builder.RegisterService(&server->ports_);
+  builder.RegisterService(&server->security_groups_);
+  builder.RegisterService(&server->external_networks_);
+  builder.RegisterService(&server->floating_ips_);
+  server->server_ = builder.BuildAndStart();
+  const bool unix_socket = absl::StartsWith(options.listen, "unix:");
+  if (server->server_ == nullptr || (!unix_socket && server->port_ == 0)) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
+  }
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  LOG_INFO("api listening address={} port={}", options.listen, server->port_);
+  return server;
+}
+
+void ApiServer::Shutdown(absl::Duration grace) {
+  if (server_ == nullptr) return;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
+  server_->Wait();
+  server_.reset();
+  LOG_INFO("api stopped");
+}
+
+}  // namespace plasmanet::api

@@ -1,0 +1,360 @@
+// plasmanet.v1 over a real gRPC channel to an in-process server on a real SQLite store.
+
+#include <filesystem>
+
+#include <absl/strings/str_cat.h>
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "api/api_server.h"
+#include "api/grpc_call.h"
+#include "plasmanet/v1/api.grpc.pb.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace plasmanet::api {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+constexpr char kTokens[] = R"(
+alice-token-0123456789  acme    web   member
+rita-token-01234567890  acme    web   reader
+bob-token-012345678901  globex  shop  member
+admin-token-0123456789  *       *     admin
+vmc-token-012345678901  *       *     service
+)";
+constexpr char kAlice[] = "alice-token-0123456789";
+constexpr char kRita[] = "rita-token-01234567890";
+constexpr char kBob[] = "bob-token-012345678901";
+constexpr char kAdmin[] = "admin-token-0123456789";
+constexpr char kVmc[] = "vmc-token-012345678901";
+
+// What a call returned: code, message and the field trailer.
+struct Outcome {
+  grpc::StatusCode code;
+  std::string message;
+  std::string field;
+};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  ApiTest() {
+    dir_ = std::filesystem::temp_directory_path() / absl::StrCat("plasmanet-api-test-", getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store_ = std::move(*store::sqlite::SqliteStore::Open((dir_ / "store.db").string()));
+    services_ = std::make_unique<service::Services>(*store_, RealClock::Get());
+    tokens_ = *auth::TokenFile::Parse(kTokens);
+    server_ = std::move(*ApiServer::Start(*services_, tokens_, {.listen = "127.0.0.1:0"}));
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    vpcs_ = v1::VpcService::NewStub(channel_);
+    subnets_ = v1::SubnetService::NewStub(channel_);
+    ports_ = v1::PortService::NewStub(channel_);
+    groups_ = v1::SecurityGroupService::NewStub(channel_);
+    networks_ = v1::ExternalNetworkService::NewStub(channel_);
+    fips_ = v1::FloatingIpService::NewStub(channel_);
+  }
+  ~ApiTest() override {
+    server_->Shutdown(absl::Seconds(1));
+    services_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Calls stub->method(request) with `token`, returning the outcome; the response goes to *out.
+  template <typename Stub, typename Method, typename Request, typename Response>
+  Outcome Call(Stub& stub, Method method, const char* token, const Request& request,
+               Response* out) {
+    grpc::ClientContext context;
+    if (token != nullptr) context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Status status = ((*stub).*method)(&context, request, out);
+    Outcome outcome{status.error_code(), status.error_message(), ""};
+    auto it = context.GetServerTrailingMetadata().find(kFieldTrailer);
+    if (it != context.GetServerTrailingMetadata().end()) {
+      outcome.field = std::string(it->second.data(), it->second.size());
+    }
+    return outcome;
+  }
+
+  v1::Vpc CreateVpc(const char* token, const std::string& cidr) {
+    v1::CreateVpcRequest request;
+    request.mutable_vpc()->mutable_metadata()->set_name("vpc");
+    request.mutable_vpc()->add_cidr_blocks(cidr);
+    v1::Vpc vpc;
+    Outcome o = Call(vpcs_, &v1::VpcService::Stub::CreateVpc, token, request, &vpc);
+    EXPECT_EQ(o.code, grpc::StatusCode::OK) << o.message;
+    return vpc;
+  }
+  v1::Subnet CreateSubnet(const char* token, const std::string& vpc_id, const std::string& cidr) {
+    v1::CreateSubnetRequest request;
+    request.mutable_subnet()->set_vpc_id(vpc_id);
+    request.mutable_subnet()->set_ipv4_cidr(cidr);
+    v1::Subnet subnet;
+    Outcome o = Call(subnets_, &v1::SubnetService::Stub::CreateSubnet, token, request, &subnet);
+    EXPECT_EQ(o.code, grpc::StatusCode::OK) << o.message;
+    return subnet;
+  }
+  Outcome CreatePort(const char* token, const std::string& subnet_id, v1::Port* port,
+                     const std::string& ip = "") {
+    v1::CreatePortRequest request;
+    request.mutable_port()->set_subnet_id(subnet_id);
+    if (!ip.empty()) request.mutable_port()->add_fixed_ips(ip);
+    return Call(ports_, &v1::PortService::Stub::CreatePort, token, request, port);
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<service::Services> services_;
+  auth::TokenFile tokens_;
+  std::unique_ptr<ApiServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::VpcService::Stub> vpcs_;
+  std::unique_ptr<v1::SubnetService::Stub> subnets_;
+  std::unique_ptr<v1::PortService::Stub> ports_;
+  std::unique_ptr<v1::SecurityGroupService::Stub> groups_;
+  std::unique_ptr<v1::ExternalNetworkService::Stub> networks_;
+  std::unique_ptr<v1::FloatingIpService::Stub> fips_;
+};
+
+TEST_F(ApiTest, CallsWithoutAValidBearerTokenAreUnauthenticated) {
+  v1::ListVpcsResponse out;
+  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::ListVpcs, nullptr, v1::ListVpcsRequest(), &out).code,
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      Call(vpcs_, &v1::VpcService::Stub::ListVpcs, "not-a-token", v1::ListVpcsRequest(), &out).code,
+      grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext basic;
+  basic.AddMetadata("authorization", absl::StrCat("Basic ", kAlice));
+  EXPECT_EQ(vpcs_->ListVpcs(&basic, v1::ListVpcsRequest(), &out).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(ApiTest, TenantBuildsANetworkAndAnotherTenantSeesNothingOfIt) {
+  v1::Vpc vpc = CreateVpc(kAlice, "10.0.0.0/16");
+  EXPECT_EQ(vpc.metadata().project_id(), "web");
+  EXPECT_FALSE(vpc.metadata().etag().empty());
+  v1::Subnet subnet = CreateSubnet(kAlice, vpc.metadata().id(), "10.0.1.0/24");
+  EXPECT_EQ(subnet.gateway_ipv4(), "10.0.1.1");
+  EXPECT_TRUE(subnet.dhcp_enabled());
+  v1::Port port;
+  ASSERT_EQ(CreatePort(kAlice, subnet.metadata().id(), &port).code, grpc::StatusCode::OK);
+  EXPECT_THAT(port.fixed_ips(), ::testing::ElementsAre("10.0.1.2"));
+  EXPECT_EQ(port.status(), v1::PORT_STATUS_DOWN);
+  ASSERT_THAT(port.security_group_ids(), SizeIs(1));
+
+  // Bob: every read is NOT_FOUND, every listing empty, every change refused as NOT_FOUND.
+  v1::Vpc v;
+  v1::Subnet s;
+  v1::Port p;
+  v1::SecurityGroup g;
+  v1::DeleteResponse d;
+  v1::GetVpcRequest get_vpc;
+  get_vpc.set_id(vpc.metadata().id());
+  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::GetVpc, kBob, get_vpc, &v).code,
+            grpc::StatusCode::NOT_FOUND);
+  v1::GetSubnetRequest get_subnet;
+  get_subnet.set_id(subnet.metadata().id());
+  EXPECT_EQ(Call(subnets_, &v1::SubnetService::Stub::GetSubnet, kBob, get_subnet, &s).code,
+            grpc::StatusCode::NOT_FOUND);
+  v1::GetPortRequest get_port;
+  get_port.set_id(port.metadata().id());
+  EXPECT_EQ(Call(ports_, &v1::PortService::Stub::GetPort, kBob, get_port, &p).code,
+            grpc::StatusCode::NOT_FOUND);
+  v1::GetSecurityGroupRequest get_group;
+  get_group.set_id(port.security_group_ids(0));
+  EXPECT_EQ(
+      Call(groups_, &v1::SecurityGroupService::Stub::GetSecurityGroup, kBob, get_group, &g).code,
+      grpc::StatusCode::NOT_FOUND);
+  v1::DeletePortRequest delete_port;
+  delete_port.set_id(port.metadata().id());
+  EXPECT_EQ(Call(ports_, &v1::PortService::Stub::DeletePort, kBob, delete_port, &d).code,
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(CreatePort(kBob, subnet.metadata().id(), &p).code, grpc::StatusCode::NOT_FOUND);
+  v1::ListPortsResponse bobs;
+  EXPECT_EQ(
+      Call(ports_, &v1::PortService::Stub::ListPorts, kBob, v1::ListPortsRequest(), &bobs).code,
+      grpc::StatusCode::OK);
+  EXPECT_THAT(bobs.ports(), SizeIs(0));
+  v1::ListPortsResponse alices;
+  Call(ports_, &v1::PortService::Stub::ListPorts, kAlice, v1::ListPortsRequest(), &alices);
+  EXPECT_THAT(alices.ports(), SizeIs(1));
+
+  // Same CIDR for Bob: fine.
+  v1::Vpc bob_vpc = CreateVpc(kBob, "10.0.0.0/16");
+  EXPECT_EQ(bob_vpc.metadata().project_id(), "shop");
+}
+
+TEST_F(ApiTest, ErrorsCarryTheRightCodeAndField) {
+  v1::CreateVpcRequest bad;
+  bad.mutable_vpc()->add_cidr_blocks("10.0.0.1/16");
+  v1::Vpc vpc;
+  Outcome o = Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kAlice, bad, &vpc);
+  EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(o.field, "vpc.cidr_blocks[0]");
+  EXPECT_THAT(o.message, HasSubstr("the network is 10.0.0.0/16"));
+
+  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kRita, v1::CreateVpcRequest(), &vpc).code,
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  vpc = CreateVpc(kAlice, "10.0.0.0/16");
+  v1::Subnet tiny = CreateSubnet(kAlice, vpc.metadata().id(), "10.0.0.0/29");
+  v1::DeleteResponse d;
+  v1::DeleteVpcRequest delete_vpc;
+  delete_vpc.set_id(vpc.metadata().id());
+  o = Call(vpcs_, &v1::VpcService::Stub::DeleteVpc, kAlice, delete_vpc, &d);
+  EXPECT_EQ(o.code, grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(o.message, HasSubstr("still has subnets"));
+
+  v1::Port port;
+  ASSERT_EQ(CreatePort(kAlice, tiny.metadata().id(), &port, "10.0.0.5").code, grpc::StatusCode::OK);
+  o = CreatePort(kAlice, tiny.metadata().id(), &port, "10.0.0.5");
+  EXPECT_EQ(o.code, grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(o.field, "port.fixed_ips[0]");
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(CreatePort(kAlice, tiny.metadata().id(), &port).code, grpc::StatusCode::OK);
+  EXPECT_EQ(CreatePort(kAlice, tiny.metadata().id(), &port).code,
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  v1::CreateSubnetRequest overlapping;
+  overlapping.mutable_subnet()->set_vpc_id(vpc.metadata().id());
+  overlapping.mutable_subnet()->set_ipv4_cidr("10.0.0.0/24");
+  v1::Subnet s;
+  o = Call(subnets_, &v1::SubnetService::Stub::CreateSubnet, kAlice, overlapping, &s);
+  EXPECT_EQ(o.code, grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(o.field, "subnet.ipv4_cidr");
+}
+
+TEST_F(ApiTest, OversizedRequestsAreRefusedBeforeAnyHandler) {
+  v1::CreateVpcRequest huge;
+  huge.mutable_vpc()->mutable_metadata()->set_name(std::string(2 << 20, 'x'));
+  v1::Vpc vpc;
+  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kAlice, huge, &vpc).code,
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(*store_->CurrentRevision(), 0);
+}
+
+TEST_F(ApiTest, InvalidUtf8InNamesIsRefused) {
+  // proto3 strings must be UTF-8: the server's parser refuses the request.
+  v1::CreateVpcRequest request;
+  request.mutable_vpc()->mutable_metadata()->set_name("bad \xff name");
+  request.mutable_vpc()->add_cidr_blocks("10.0.0.0/16");
+  v1::Vpc vpc;
+  EXPECT_NE(Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kAlice, request, &vpc).code,
+            grpc::StatusCode::OK);
+  EXPECT_EQ(*store_->CurrentRevision(), 0);
+}
+
+TEST_F(ApiTest, SecurityGroupsRulesAndExplicitMembership) {
+  v1::CreateSecurityGroupRequest create;
+  create.mutable_security_group()->mutable_metadata()->set_name("web");
+  v1::SecurityGroup group;
+  ASSERT_EQ(
+      Call(groups_, &v1::SecurityGroupService::Stub::CreateSecurityGroup, kAlice, create, &group)
+          .code,
+      grpc::StatusCode::OK);
+  EXPECT_THAT(group.rules(), SizeIs(2));
+  v1::AddSecurityGroupRuleRequest add;
+  add.set_security_group_id(group.metadata().id());
+  add.mutable_rule()->set_direction("ingress");
+  add.mutable_rule()->set_ethertype("IPv4");
+  add.mutable_rule()->set_protocol("tcp");
+  add.mutable_rule()->set_port_range_min(443);
+  add.mutable_rule()->set_port_range_max(443);
+  ASSERT_EQ(
+      Call(groups_, &v1::SecurityGroupService::Stub::AddSecurityGroupRule, kAlice, add, &group)
+          .code,
+      grpc::StatusCode::OK);
+  ASSERT_THAT(group.rules(), SizeIs(3));
+  EXPECT_EQ(group.rules(2).port_range_min(), 443);
+  add.mutable_rule()->set_port_range_max(70000);
+  Outcome o =
+      Call(groups_, &v1::SecurityGroupService::Stub::AddSecurityGroupRule, kAlice, add, &group);
+  EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(o.field, "rule.port_range_max");
+
+  v1::Vpc vpc = CreateVpc(kAlice, "10.0.0.0/16");
+  v1::Subnet subnet = CreateSubnet(kAlice, vpc.metadata().id(), "10.0.1.0/24");
+  v1::CreatePortRequest with_group;
+  with_group.mutable_port()->set_subnet_id(subnet.metadata().id());
+  with_group.mutable_security_groups()->add_ids(group.metadata().id());
+  v1::Port port;
+  ASSERT_EQ(Call(ports_, &v1::PortService::Stub::CreatePort, kAlice, with_group, &port).code,
+            grpc::StatusCode::OK);
+  EXPECT_THAT(port.security_group_ids(), ::testing::ElementsAre(group.metadata().id()));
+  v1::CreatePortRequest no_groups;
+  no_groups.mutable_port()->set_subnet_id(subnet.metadata().id());
+  no_groups.mutable_security_groups();  // present and empty: no groups at all
+  ASSERT_EQ(Call(ports_, &v1::PortService::Stub::CreatePort, kAlice, no_groups, &port).code,
+            grpc::StatusCode::OK);
+  EXPECT_THAT(port.security_group_ids(), SizeIs(0));
+}
+
+TEST_F(ApiTest, AdminRunsExternalNetworksTenantsTakeFloatingIps) {
+  v1::CreateExternalNetworkRequest create;
+  v1::ExternalNetwork* n = create.mutable_external_network();
+  n->set_cidr("203.0.113.0/24");
+  n->set_gateway_ip("203.0.113.1");
+  n->set_physical_network("physnet1");
+  v1::ExternalNetwork network;
+  EXPECT_EQ(Call(networks_, &v1::ExternalNetworkService::Stub::CreateExternalNetwork, kAlice,
+                 create, &network)
+                .code,
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_EQ(Call(networks_, &v1::ExternalNetworkService::Stub::CreateExternalNetwork, kAdmin,
+                 create, &network)
+                .code,
+            grpc::StatusCode::OK);
+  v1::CreateFloatingIpRequest fip_request;
+  fip_request.mutable_floating_ip()->set_external_network_id(network.metadata().id());
+  v1::FloatingIp fip;
+  ASSERT_EQ(
+      Call(fips_, &v1::FloatingIpService::Stub::CreateFloatingIp, kAlice, fip_request, &fip).code,
+      grpc::StatusCode::OK);
+  EXPECT_EQ(fip.floating_ip_address(), "203.0.113.2");
+  EXPECT_EQ(fip.metadata().project_id(), "web");
+}
+
+TEST_F(ApiTest, VmServiceCreatesPortsInTheProjectItNames) {
+  v1::Vpc vpc = CreateVpc(kAlice, "10.0.0.0/16");
+  v1::Subnet subnet = CreateSubnet(kAlice, vpc.metadata().id(), "10.0.1.0/24");
+  v1::Port port;
+  ASSERT_EQ(CreatePort(kVmc, subnet.metadata().id(), &port).code, grpc::StatusCode::OK);
+  EXPECT_EQ(port.metadata().project_id(), "web");
+  v1::Vpc refused;
+  EXPECT_EQ(
+      Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kVmc, v1::CreateVpcRequest(), &refused).code,
+      grpc::StatusCode::INVALID_ARGUMENT);  // platform principal: names no scope
+  v1::CreateVpcRequest scoped;
+  scoped.mutable_scope()->set_org_id("acme");
+  scoped.mutable_scope()->set_project_id("web");
+  scoped.mutable_vpc()->add_cidr_blocks("10.1.0.0/16");
+  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kVmc, scoped, &refused).code,
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ApiTest, ListsPaginate) {
+  for (int i = 0; i < 5; ++i) CreateVpc(kAlice, "10.0.0.0/16");
+  v1::ListVpcsRequest request;
+  request.set_page_size(2);
+  std::set<std::string> seen;
+  int pages = 0;
+  while (true) {
+    v1::ListVpcsResponse page;
+    ASSERT_EQ(Call(vpcs_, &v1::VpcService::Stub::ListVpcs, kAlice, request, &page).code,
+              grpc::StatusCode::OK);
+    ++pages;
+    for (const v1::Vpc& v : page.vpcs()) seen.insert(v.metadata().id());
+    if (page.next_page_token().empty()) break;
+    request.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(pages, 3);
+}
+
+}  // namespace
+}  // namespace plasmanet::api

@@ -1,0 +1,55 @@
+#include "api/floating_ip_api.h"
+
+#include "api/convert.h"
+#include "api/grpc_call.h"
+
+namespace plasmanet::api {
+
+grpc::Status FloatingIpApi::CreateFloatingIp(grpc::ServerContext* context,
+                                             const v1::CreateFloatingIpRequest* request,
+                                             v1::FloatingIp* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    PN_ASSIGN_OR_RETURN(
+        model::FloatingIp created,
+        services_.floating_ips.Create(ContextFor(who, request->scope(), request->has_scope()),
+                                      ToSpec(request->floating_ip())));
+    *response = ToProto(created);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status FloatingIpApi::GetFloatingIp(grpc::ServerContext* context,
+                                          const v1::GetFloatingIpRequest* request,
+                                          v1::FloatingIp* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    PN_ASSIGN_OR_RETURN(model::FloatingIp found,
+                        services_.floating_ips.Get({who, std::nullopt}, request->id()));
+    *response = ToProto(found);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status FloatingIpApi::ListFloatingIps(grpc::ServerContext* context,
+                                            const v1::ListFloatingIpsRequest* request,
+                                            v1::ListFloatingIpsResponse* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    const service::ListOptions options = ListOptionsOf(request->page_size(), request->page_token(),
+                                                       request->scope(), request->has_scope());
+    PN_ASSIGN_OR_RETURN(
+        service::ListPage<model::FloatingIp> page,
+        services_.floating_ips.List({who, std::nullopt}, options, request->port_id()));
+    for (const model::FloatingIp& item : page.items) *response->add_floating_ips() = ToProto(item);
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status FloatingIpApi::DeleteFloatingIp(grpc::ServerContext* context,
+                                             const v1::DeleteFloatingIpRequest* request,
+                                             v1::DeleteResponse*) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    return services_.floating_ips.Delete({who, std::nullopt}, request->id());
+  });
+}
+
+}  // namespace plasmanet::api

@@ -1,0 +1,57 @@
+#include "api/grpc_call.h"
+
+#include <absl/strings/match.h>
+
+#include "common/errors.h"
+
+namespace plasmanet::api {
+
+absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContext& context,
+                                             const auth::TokenFile& tokens) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError("missing 'authorization: Bearer TOKEN' metadata");
+  }
+  const absl::string_view value(it->second.data(), it->second.size());
+  constexpr absl::string_view kBearer = "Bearer ";
+  if (!absl::StartsWith(value, kBearer)) {
+    return absl::UnauthenticatedError("the authorization metadata is not a bearer token");
+  }
+  std::optional<auth::Principal> principal = tokens.Lookup(value.substr(kBearer.size()));
+  if (!principal.has_value()) {
+    return absl::UnauthenticatedError("unknown token");
+  }
+  return *principal;
+}
+
+grpc::Status ToGrpcStatus(grpc::ServerContext* context, const absl::Status& status) {
+  if (status.ok()) {
+    return grpc::Status::OK;
+  }
+  if (std::optional<std::string> field = ErrorField(status)) {
+    context->AddTrailingMetadata(kFieldTrailer, *field);
+  }
+  // absl::StatusCode values are the gRPC codes by design.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+service::RequestContext ContextFor(const auth::Principal& principal, const v1::Scope& scope,
+                                   bool has_scope) {
+  service::RequestContext ctx{principal, std::nullopt};
+  if (has_scope) {
+    ctx.scope = auth::Scope{scope.org_id(), scope.project_id()};
+  }
+  return ctx;
+}
+
+service::ListOptions ListOptionsOf(int32_t page_size, const std::string& page_token,
+                                   const v1::Scope& scope, bool has_scope) {
+  service::ListOptions options{.page_size = page_size, .page_token = page_token};
+  if (has_scope) {
+    options.scope = auth::Scope{scope.org_id(), scope.project_id()};
+  }
+  return options;
+}
+
+}  // namespace plasmanet::api

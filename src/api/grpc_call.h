@@ -1,0 +1,53 @@
+// What every RPC handler does around its use case: authenticate the caller from the
+// `authorization: Bearer TOKEN` metadata, run the use case, and turn its absl::Status into a
+// gRPC status (the codes are the same; the field of a field error also goes out as the
+// `plasmanet-field` trailer, so clients need not parse messages).
+//
+//   grpc::Status CreateVpc(grpc::ServerContext* ctx, const v1::CreateVpcRequest* req,
+//                          v1::Vpc* resp) override {
+//     return Serve(ctx, tokens_, [&](const auth::Principal& who) -> absl::Status { ... });
+//   }
+//
+// Thread-safe.
+#pragma once
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <grpcpp/grpcpp.h>
+
+#include "auth/principal.h"
+#include "auth/token_file.h"
+#include "plasmanet/v1/api.pb.h"
+#include "service/service_core.h"
+
+namespace plasmanet::api {
+
+inline constexpr char kFieldTrailer[] = "plasmanet-field";
+
+// The principal behind the call's bearer token. UNAUTHENTICATED if there is none, it is not
+// a bearer token, or the token is unknown.
+absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContext& context,
+                                             const auth::TokenFile& tokens);
+
+// The gRPC status for `status`, adding the field trailer to `context` when there is one.
+grpc::Status ToGrpcStatus(grpc::ServerContext* context, const absl::Status& status);
+
+// Authenticates, then runs `body(principal)` and returns its status in gRPC form.
+template <typename Body>
+grpc::Status Serve(grpc::ServerContext* context, const auth::TokenFile& tokens, Body&& body) {
+  absl::StatusOr<auth::Principal> principal = Authenticate(*context, tokens);
+  if (!principal.ok()) {
+    return ToGrpcStatus(context, principal.status());
+  }
+  return ToGrpcStatus(context, body(*principal));
+}
+
+// The request context for `principal`, with the scope a platform-wide principal named.
+service::RequestContext ContextFor(const auth::Principal& principal, const v1::Scope& scope,
+                                   bool has_scope);
+
+// List options from the common list request fields.
+service::ListOptions ListOptionsOf(int32_t page_size, const std::string& page_token,
+                                   const v1::Scope& scope, bool has_scope);
+
+}  // namespace plasmanet::api

@@ -1,0 +1,52 @@
+#include "api/port_api.h"
+
+#include "api/convert.h"
+#include "api/grpc_call.h"
+
+namespace plasmanet::api {
+
+grpc::Status PortApi::CreatePort(grpc::ServerContext* context, const v1::CreatePortRequest* request,
+                                 v1::Port* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    PN_ASSIGN_OR_RETURN(
+        model::Port created,
+        services_.ports.Create(service::RequestContext{who, std::nullopt}, ToSpec(*request)));
+    *response = ToProto(created);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status PortApi::GetPort(grpc::ServerContext* context, const v1::GetPortRequest* request,
+                              v1::Port* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    PN_ASSIGN_OR_RETURN(model::Port found, services_.ports.Get({who, std::nullopt}, request->id()));
+    *response = ToProto(found);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status PortApi::ListPorts(grpc::ServerContext* context, const v1::ListPortsRequest* request,
+                                v1::ListPortsResponse* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    const service::ListOptions options = ListOptionsOf(request->page_size(), request->page_token(),
+                                                       request->scope(), request->has_scope());
+    PN_ASSIGN_OR_RETURN(service::ListPage<model::Port> page,
+                        services_.ports.List({who, std::nullopt}, options,
+                                             {.subnet_id = request->subnet_id(),
+                                              .vpc_id = request->vpc_id(),
+                                              .device_id = request->device_id(),
+                                              .name = request->name()}));
+    for (const model::Port& item : page.items) *response->add_ports() = ToProto(item);
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status PortApi::DeletePort(grpc::ServerContext* context, const v1::DeletePortRequest* request,
+                                 v1::DeleteResponse*) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    return services_.ports.Delete({who, std::nullopt}, request->id());
+  });
+}
+
+}  // namespace plasmanet::api

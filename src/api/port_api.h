@@ -1,0 +1,30 @@
+// PortApi: plasmanet.v1.PortService over the service layer. Thread-safe.
+#pragma once
+
+#include "auth/token_file.h"
+#include "plasmanet/v1/api.grpc.pb.h"
+#include "service/services.h"
+
+namespace plasmanet::api {
+
+class PortApi final : public v1::PortService::Service {
+ public:
+  // `services` and `tokens` must outlive this object.
+  PortApi(service::Services& services, const auth::TokenFile& tokens)
+      : services_(services), tokens_(tokens) {}
+
+  grpc::Status CreatePort(grpc::ServerContext* context, const v1::CreatePortRequest* request,
+                          v1::Port* response) override;
+  grpc::Status GetPort(grpc::ServerContext* context, const v1::GetPortRequest* request,
+                       v1::Port* response) override;
+  grpc::Status ListPorts(grpc::ServerContext* context, const v1::ListPortsRequest* request,
+                         v1::ListPortsResponse* response) override;
+  grpc::Status DeletePort(grpc::ServerContext* context, const v1::DeletePortRequest* request,
+                          v1::DeleteResponse* response) override;
+
+ private:
+  service::Services& services_;
+  const auth::TokenFile& tokens_;
+};
+
+}  // namespace plasmanet::api

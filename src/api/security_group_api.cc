@@ -1,0 +1,81 @@
+#include "api/security_group_api.h"
+
+#include "api/convert.h"
+#include "api/grpc_call.h"
+
+namespace plasmanet::api {
+
+grpc::Status SecurityGroupApi::CreateSecurityGroup(grpc::ServerContext* context,
+                                                   const v1::CreateSecurityGroupRequest* request,
+                                                   v1::SecurityGroup* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    PN_ASSIGN_OR_RETURN(
+        model::SecurityGroup created,
+        services_.security_groups.Create(ContextFor(who, request->scope(), request->has_scope()),
+                                         ToSpec(request->security_group())));
+    *response = ToProto(created);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SecurityGroupApi::GetSecurityGroup(grpc::ServerContext* context,
+                                                const v1::GetSecurityGroupRequest* request,
+                                                v1::SecurityGroup* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    PN_ASSIGN_OR_RETURN(model::SecurityGroup found,
+                        services_.security_groups.Get({who, std::nullopt}, request->id()));
+    *response = ToProto(found);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SecurityGroupApi::ListSecurityGroups(grpc::ServerContext* context,
+                                                  const v1::ListSecurityGroupsRequest* request,
+                                                  v1::ListSecurityGroupsResponse* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    const service::ListOptions options = ListOptionsOf(request->page_size(), request->page_token(),
+                                                       request->scope(), request->has_scope());
+    PN_ASSIGN_OR_RETURN(
+        service::ListPage<model::SecurityGroup> page,
+        services_.security_groups.List({who, std::nullopt}, options, request->name()));
+    for (const model::SecurityGroup& item : page.items)
+      *response->add_security_groups() = ToProto(item);
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SecurityGroupApi::DeleteSecurityGroup(grpc::ServerContext* context,
+                                                   const v1::DeleteSecurityGroupRequest* request,
+                                                   v1::DeleteResponse*) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    return services_.security_groups.Delete({who, std::nullopt}, request->id());
+  });
+}
+
+grpc::Status SecurityGroupApi::AddSecurityGroupRule(grpc::ServerContext* context,
+                                                    const v1::AddSecurityGroupRuleRequest* request,
+                                                    v1::SecurityGroup* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    PN_ASSIGN_OR_RETURN(
+        model::SecurityGroup group,
+        services_.security_groups.AddRule({who, std::nullopt}, request->security_group_id(),
+                                          ToSpec(request->rule())));
+    *response = ToProto(group);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SecurityGroupApi::RemoveSecurityGroupRule(
+    grpc::ServerContext* context, const v1::RemoveSecurityGroupRuleRequest* request,
+    v1::SecurityGroup* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    PN_ASSIGN_OR_RETURN(model::SecurityGroup group,
+                        services_.security_groups.RemoveRule(
+                            {who, std::nullopt}, request->security_group_id(), request->rule_id()));
+    *response = ToProto(group);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace plasmanet::api

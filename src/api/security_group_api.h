@@ -1,0 +1,40 @@
+// SecurityGroupApi: plasmanet.v1.SecurityGroupService over the service layer. Thread-safe.
+#pragma once
+
+#include "auth/token_file.h"
+#include "plasmanet/v1/api.grpc.pb.h"
+#include "service/services.h"
+
+namespace plasmanet::api {
+
+class SecurityGroupApi final : public v1::SecurityGroupService::Service {
+ public:
+  // `services` and `tokens` must outlive this object.
+  SecurityGroupApi(service::Services& services, const auth::TokenFile& tokens)
+      : services_(services), tokens_(tokens) {}
+
+  grpc::Status CreateSecurityGroup(grpc::ServerContext* context,
+                                   const v1::CreateSecurityGroupRequest* request,
+                                   v1::SecurityGroup* response) override;
+  grpc::Status GetSecurityGroup(grpc::ServerContext* context,
+                                const v1::GetSecurityGroupRequest* request,
+                                v1::SecurityGroup* response) override;
+  grpc::Status ListSecurityGroups(grpc::ServerContext* context,
+                                  const v1::ListSecurityGroupsRequest* request,
+                                  v1::ListSecurityGroupsResponse* response) override;
+  grpc::Status DeleteSecurityGroup(grpc::ServerContext* context,
+                                   const v1::DeleteSecurityGroupRequest* request,
+                                   v1::DeleteResponse* response) override;
+  grpc::Status AddSecurityGroupRule(grpc::ServerContext* context,
+                                    const v1::AddSecurityGroupRuleRequest* request,
+                                    v1::SecurityGroup* response) override;
+  grpc::Status RemoveSecurityGroupRule(grpc::ServerContext* context,
+                                       const v1::RemoveSecurityGroupRuleRequest* request,
+                                       v1::SecurityGroup* response) override;
+
+ private:
+  service::Services& services_;
+  const auth::TokenFile& tokens_;
+};
+
+}  // namespace plasmanet::api

@@ -1,0 +1,52 @@
+#include "api/subnet_api.h"
+
+#include "api/convert.h"
+#include "api/grpc_call.h"
+
+namespace plasmanet::api {
+
+grpc::Status SubnetApi::CreateSubnet(grpc::ServerContext* context,
+                                     const v1::CreateSubnetRequest* request, v1::Subnet* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    PN_ASSIGN_OR_RETURN(model::Subnet created,
+                        services_.subnets.Create(service::RequestContext{who, std::nullopt},
+                                                 ToSpec(request->subnet())));
+    *response = ToProto(created);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SubnetApi::GetSubnet(grpc::ServerContext* context, const v1::GetSubnetRequest* request,
+                                  v1::Subnet* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    PN_ASSIGN_OR_RETURN(model::Subnet found,
+                        services_.subnets.Get({who, std::nullopt}, request->id()));
+    *response = ToProto(found);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SubnetApi::ListSubnets(grpc::ServerContext* context,
+                                    const v1::ListSubnetsRequest* request,
+                                    v1::ListSubnetsResponse* response) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    const service::ListOptions options = ListOptionsOf(request->page_size(), request->page_token(),
+                                                       request->scope(), request->has_scope());
+    PN_ASSIGN_OR_RETURN(
+        service::ListPage<model::Subnet> page,
+        services_.subnets.List({who, std::nullopt}, options,
+                               {.vpc_id = request->vpc_id(), .name = request->name()}));
+    for (const model::Subnet& item : page.items) *response->add_subnets() = ToProto(item);
+    response->set_next_page_token(page.next_page_token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status SubnetApi::DeleteSubnet(grpc::ServerContext* context,
+                                     const v1::DeleteSubnetRequest* request, v1::DeleteResponse*) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    return services_.subnets.Delete({who, std::nullopt}, request->id());
+  });
+}
+
+}  // namespace plasmanet::api

@@ -1,0 +1,30 @@
+// VpcApi: plasmanet.v1.VpcService over the service layer. Thread-safe.
+#pragma once
+
+#include "auth/token_file.h"
+#include "plasmanet/v1/api.grpc.pb.h"
+#include "service/services.h"
+
+namespace plasmanet::api {
+
+class VpcApi final : public v1::VpcService::Service {
+ public:
+  // `services` and `tokens` must outlive this object.
+  VpcApi(service::Services& services, const auth::TokenFile& tokens)
+      : services_(services), tokens_(tokens) {}
+
+  grpc::Status CreateVpc(grpc::ServerContext* context, const v1::CreateVpcRequest* request,
+                         v1::Vpc* response) override;
+  grpc::Status GetVpc(grpc::ServerContext* context, const v1::GetVpcRequest* request,
+                      v1::Vpc* response) override;
+  grpc::Status ListVpcs(grpc::ServerContext* context, const v1::ListVpcsRequest* request,
+                        v1::ListVpcsResponse* response) override;
+  grpc::Status DeleteVpc(grpc::ServerContext* context, const v1::DeleteVpcRequest* request,
+                         v1::DeleteResponse* response) override;
+
+ private:
+  service::Services& services_;
+  const auth::TokenFile& tokens_;
+};
+
+}  // namespace plasmanet::api

@@ -1,0 +1,640 @@
+// plasmanet: the command-line client of the plasmanet.v1 API.
+//
+//   export PLASMANET_SERVER=127.0.0.1:7070 PLASMANET_TOKEN=...
+//   plasmanet vpc create prod --cidr 10.0.0.0/16
+//   plasmanet subnet create web --vpc prod --cidr 10.0.1.0/24
+//   plasmanet port create nic0 --subnet web -o json
+//
+// Objects are named by id or by a name unique in the caller's scope. Exit status 0 on success;
+// otherwise 1 with the server's code and message on stderr.
+
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/str_split.h>
+#include <grpcpp/grpcpp.h>
+
+#include "cli/output.h"
+#include "common/uuid.h"
+#include "plasmanet/v1/api.grpc.pb.h"
+
+namespace plasmanet::cli {
+namespace {
+
+// A failed call or a bad argument: printed as "plasmanet: CODE: message".
+struct Failure {
+  std::string message;
+};
+
+struct Globals {
+  std::string server;
+  std::string token;
+  std::string output = "table";
+  std::string org;
+  std::string project;
+};
+
+class Client {
+ public:
+  explicit Client(const Globals& g) : globals_(g) {
+    channel_ = grpc::CreateChannel(g.server, grpc::InsecureChannelCredentials());
+    vpcs = v1::VpcService::NewStub(channel_);
+    subnets = v1::SubnetService::NewStub(channel_);
+    ports = v1::PortService::NewStub(channel_);
+    groups = v1::SecurityGroupService::NewStub(channel_);
+    networks = v1::ExternalNetworkService::NewStub(channel_);
+    fips = v1::FloatingIpService::NewStub(channel_);
+  }
+
+  // Runs one RPC with the token and a deadline; throws Failure on a non-OK status.
+  template <typename Stub, typename Method, typename Request, typename Response>
+  void Call(Stub& stub, Method method, const Request& request, Response* response) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", "Bearer " + globals_.token);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    grpc::Status status = ((*stub).*method)(&context, request, response);
+    if (!status.ok()) {
+      throw Failure{absl::StrCat(CodeName(status.error_code()), ": ", status.error_message())};
+    }
+  }
+
+  bool json() const { return globals_.output == "json"; }
+  bool has_scope() const { return !globals_.org.empty() || !globals_.project.empty(); }
+  void FillScope(v1::Scope* scope) const {
+    scope->set_org_id(globals_.org);
+    scope->set_project_id(globals_.project);
+  }
+
+  std::unique_ptr<v1::VpcService::Stub> vpcs;
+  std::unique_ptr<v1::SubnetService::Stub> subnets;
+  std::unique_ptr<v1::PortService::Stub> ports;
+  std::unique_ptr<v1::SecurityGroupService::Stub> groups;
+  std::unique_ptr<v1::ExternalNetworkService::Stub> networks;
+  std::unique_ptr<v1::FloatingIpService::Stub> fips;
+
+ private:
+  static std::string CodeName(grpc::StatusCode code) {
+    static const char* kNames[] = {"OK",
+                                   "CANCELLED",
+                                   "UNKNOWN",
+                                   "INVALID_ARGUMENT",
+                                   "DEADLINE_EXCEEDED",
+                                   "NOT_FOUND",
+                                   "ALREADY_EXISTS",
+                                   "PERMISSION_DENIED",
+                                   "RESOURCE_EXHAUSTED",
+                                   "FAILED_PRECONDITION",
+                                   "ABORTED",
+                                   "OUT_OF_RANGE",
+                                   "UNIMPLEMENTED",
+                                   "INTERNAL",
+                                   "UNAVAILABLE",
+                                   "DATA_LOSS",
+                                   "UNAUTHENTICATED"};
+    const int i = static_cast<int>(code);
+    return i >= 0 && i < 17 ? kNames[i] : absl::StrCat("CODE_", i);
+  }
+
+  const Globals& globals_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// Resolves an id or a unique name to an id, listing with `list(name)`.
+std::string Resolve(const std::string& kind, const std::string& id_or_name,
+                    const std::function<std::vector<std::string>(const std::string&)>& list) {
+  if (IsUuid(id_or_name)) return id_or_name;
+  std::vector<std::string> ids = list(id_or_name);
+  if (ids.empty()) throw Failure{absl::StrCat("NOT_FOUND: no ", kind, " named '", id_or_name, "'")};
+  if (ids.size() > 1) {
+    throw Failure{absl::StrCat("FAILED_PRECONDITION: ", ids.size(), " ", kind, "s are named '",
+                               id_or_name, "'; use the id")};
+  }
+  return ids[0];
+}
+
+std::string ResolveVpc(Client& c, const std::string& ref) {
+  return Resolve("vpc", ref, [&](const std::string& name) {
+    v1::ListVpcsRequest r;
+    r.set_name(name);
+    v1::ListVpcsResponse out;
+    c.Call(c.vpcs, &v1::VpcService::Stub::ListVpcs, r, &out);
+    std::vector<std::string> ids;
+    for (const auto& v : out.vpcs()) ids.push_back(v.metadata().id());
+    return ids;
+  });
+}
+std::string ResolveSubnet(Client& c, const std::string& ref) {
+  return Resolve("subnet", ref, [&](const std::string& name) {
+    v1::ListSubnetsRequest r;
+    r.set_name(name);
+    v1::ListSubnetsResponse out;
+    c.Call(c.subnets, &v1::SubnetService::Stub::ListSubnets, r, &out);
+    std::vector<std::string> ids;
+    for (const auto& v : out.subnets()) ids.push_back(v.metadata().id());
+    return ids;
+  });
+}
+std::string ResolvePort(Client& c, const std::string& ref) {
+  return Resolve("port", ref, [&](const std::string& name) {
+    v1::ListPortsRequest r;
+    r.set_name(name);
+    v1::ListPortsResponse out;
+    c.Call(c.ports, &v1::PortService::Stub::ListPorts, r, &out);
+    std::vector<std::string> ids;
+    for (const auto& v : out.ports()) ids.push_back(v.metadata().id());
+    return ids;
+  });
+}
+std::string ResolveGroup(Client& c, const std::string& ref) {
+  return Resolve("security group", ref, [&](const std::string& name) {
+    v1::ListSecurityGroupsRequest r;
+    r.set_name(name);
+    v1::ListSecurityGroupsResponse out;
+    c.Call(c.groups, &v1::SecurityGroupService::Stub::ListSecurityGroups, r, &out);
+    std::vector<std::string> ids;
+    for (const auto& v : out.security_groups()) ids.push_back(v.metadata().id());
+    return ids;
+  });
+}
+std::string ResolveNetwork(Client& c, const std::string& ref) {
+  return Resolve("external network", ref, [&](const std::string& name) {
+    v1::ListExternalNetworksRequest r;
+    r.set_name(name);
+    v1::ListExternalNetworksResponse out;
+    c.Call(c.networks, &v1::ExternalNetworkService::Stub::ListExternalNetworks, r, &out);
+    std::vector<std::string> ids;
+    for (const auto& v : out.external_networks()) ids.push_back(v.metadata().id());
+    return ids;
+  });
+}
+
+// Table rows of each resource.
+std::vector<std::string> Row(const v1::Vpc& v) {
+  return {v.metadata().id(), v.metadata().name(), v.metadata().project_id(),
+          absl::StrJoin(v.cidr_blocks(), ",")};
+}
+std::vector<std::string> Row(const v1::Subnet& s) {
+  return {s.metadata().id(), s.metadata().name(), s.vpc_id(),
+          absl::StrJoin({s.ipv4_cidr(), s.ipv6_cidr()}, " "), s.gateway_ipv4()};
+}
+std::vector<std::string> Row(const v1::Port& p) {
+  static const char* kStatus[] = {"?", "DOWN", "BUILD", "ACTIVE", "ERROR"};
+  return {p.metadata().id(),
+          p.metadata().name(),
+          p.mac_address(),
+          absl::StrJoin(p.fixed_ips(), ","),
+          kStatus[p.status() >= 0 && p.status() <= 4 ? p.status() : 0],
+          p.device_id()};
+}
+std::vector<std::string> Row(const v1::SecurityGroup& g) {
+  return {g.metadata().id(), g.metadata().name(), absl::StrCat(g.rules_size()),
+          g.is_default() ? "yes" : ""};
+}
+std::vector<std::string> Row(const v1::ExternalNetwork& n) {
+  return {n.metadata().id(), n.metadata().name(), n.cidr(), n.gateway_ip(), n.physical_network()};
+}
+std::vector<std::string> Row(const v1::FloatingIp& f) {
+  return {f.metadata().id(), f.floating_ip_address(), f.port_id(), f.fixed_ip_address()};
+}
+std::vector<std::string> Header(const v1::Vpc&) { return {"ID", "NAME", "PROJECT", "CIDRS"}; }
+std::vector<std::string> Header(const v1::Subnet&) {
+  return {"ID", "NAME", "VPC", "CIDRS", "GATEWAY"};
+}
+std::vector<std::string> Header(const v1::Port&) {
+  return {"ID", "NAME", "MAC", "IPS", "STATUS", "DEVICE"};
+}
+std::vector<std::string> Header(const v1::SecurityGroup&) {
+  return {"ID", "NAME", "RULES", "DEFAULT"};
+}
+std::vector<std::string> Header(const v1::ExternalNetwork&) {
+  return {"ID", "NAME", "CIDR", "GATEWAY", "PHYSNET"};
+}
+std::vector<std::string> Header(const v1::FloatingIp&) {
+  return {"ID", "ADDRESS", "PORT", "FIXED IP"};
+}
+
+template <typename T>
+void PrintList(const Client& c, const google::protobuf::RepeatedPtrField<T>& items) {
+  if (c.json()) {
+    std::vector<const google::protobuf::Message*> messages;
+    for (const T& item : items) messages.push_back(&item);
+    std::cout << ToJsonArray(messages);
+    return;
+  }
+  Table table(Header(T()));
+  for (const T& item : items) table.Add(Row(item));
+  table.Print(std::cout);
+}
+
+template <typename T>
+void PrintOne(const Client& c, const T& item) {
+  if (c.json()) {
+    std::cout << ToJson(item);
+    return;
+  }
+  Table table(Header(item));
+  table.Add(Row(item));
+  table.Print(std::cout);
+}
+
+void SecurityGroupRules(const Client& c, const v1::SecurityGroup& g) {
+  PrintOne(c, g);
+  if (c.json()) return;
+  Table rules({"RULE", "DIRECTION", "ETHERTYPE", "PROTOCOL", "PORTS", "REMOTE"});
+  for (const v1::SecurityGroupRule& r : g.rules()) {
+    std::string ports;
+    if (r.has_port_range_min()) ports = absl::StrCat(r.port_range_min(), "-", r.port_range_max());
+    rules.Add(
+        {r.id(), r.direction(), r.ethertype(), r.protocol(), ports,
+         r.remote_group_id().empty() ? r.remote_ip_prefix() : "group " + r.remote_group_id()});
+  }
+  std::cout << "\n";
+  rules.Print(std::cout);
+}
+
+// Adds the list/get/delete verbs every resource has.
+template <typename Get, typename List, typename Delete>
+void CommonVerbs(CLI::App* noun, Get get, List list, Delete del) {
+  auto* list_cmd = noun->add_subcommand("list", "List them");
+  list_cmd->callback(list);
+  // The argument lives as long as the callbacks that read it.
+  auto ref = std::make_shared<std::string>();
+  auto* get_cmd = noun->add_subcommand("get", "Show one, by id or name");
+  get_cmd->add_option("REF", *ref, "id or name")->required();
+  get_cmd->callback([get, ref] { get(*ref); });
+  auto* del_cmd = noun->add_subcommand("delete", "Delete one, by id or name");
+  del_cmd->add_option("REF", *ref, "id or name")->required();
+  del_cmd->callback([del, ref] { del(*ref); });
+}
+
+int Main(int argc, char** argv) {
+  Globals g;
+  if (const char* s = std::getenv("PLASMANET_SERVER")) g.server = s;
+  if (const char* t = std::getenv("PLASMANET_TOKEN")) g.token = t;
+  if (g.server.empty()) g.server = "127.0.0.1:7070";
+
+  CLI::App app{"plasmanet: manage PlasmaNET networks"};
+  app.require_subcommand(1);
+  app.add_option("--server", g.server, "API address (env PLASMANET_SERVER)");
+  app.add_option("--token", g.token, "Bearer token (env PLASMANET_TOKEN)");
+  app.add_option("-o,--output", g.output, "table or json")->check(CLI::IsMember({"table", "json"}));
+  app.add_option("--org", g.org, "Org to create in (admin and service tokens)");
+  app.add_option("--project", g.project, "Project to create in (admin and service tokens)");
+  Client* client = nullptr;  // built after parsing, when flags are known
+  std::unique_ptr<Client> owned;
+  const auto c = [&]() -> Client& {
+    if (client == nullptr) {
+      if (g.token.empty())
+        throw Failure{"UNAUTHENTICATED: no token; set --token or PLASMANET_TOKEN"};
+      owned = std::make_unique<Client>(g);
+      client = owned.get();
+    }
+    return *client;
+  };
+
+  // vpc
+  auto* vpc = app.add_subcommand("vpc", "VPCs")->require_subcommand(1);
+  std::string name;
+  std::vector<std::string> cidrs;
+  auto* vpc_create = vpc->add_subcommand("create", "Create a VPC");
+  vpc_create->add_option("NAME", name)->required();
+  vpc_create->add_option("--cidr", cidrs, "CIDR block (repeat for IPv4 and IPv6)")->required();
+  vpc_create->callback([&] {
+    v1::CreateVpcRequest r;
+    r.mutable_vpc()->mutable_metadata()->set_name(name);
+    for (const auto& cidr : cidrs) r.mutable_vpc()->add_cidr_blocks(cidr);
+    if (c().has_scope()) c().FillScope(r.mutable_scope());
+    v1::Vpc out;
+    c().Call(c().vpcs, &v1::VpcService::Stub::CreateVpc, r, &out);
+    PrintOne(c(), out);
+  });
+  CommonVerbs(
+      vpc,
+      [&](const std::string& ref) {
+        v1::GetVpcRequest r;
+        r.set_id(ResolveVpc(c(), ref));
+        v1::Vpc out;
+        c().Call(c().vpcs, &v1::VpcService::Stub::GetVpc, r, &out);
+        PrintOne(c(), out);
+      },
+      [&] {
+        v1::ListVpcsResponse out;
+        c().Call(c().vpcs, &v1::VpcService::Stub::ListVpcs, v1::ListVpcsRequest(), &out);
+        PrintList(c(), out.vpcs());
+      },
+      [&](const std::string& ref) {
+        v1::DeleteVpcRequest r;
+        r.set_id(ResolveVpc(c(), ref));
+        v1::DeleteResponse out;
+        c().Call(c().vpcs, &v1::VpcService::Stub::DeleteVpc, r, &out);
+      });
+
+  // subnet
+  auto* subnet = app.add_subcommand("subnet", "Subnets")->require_subcommand(1);
+  std::string vpc_ref, gateway;
+  std::vector<std::string> pools, dns;
+  bool no_dhcp = false;
+  auto* subnet_create = subnet->add_subcommand("create", "Create a subnet");
+  subnet_create->add_option("NAME", name)->required();
+  subnet_create->add_option("--vpc", vpc_ref, "VPC id or name")->required();
+  subnet_create->add_option("--cidr", cidrs, "IPv4 and/or IPv6 CIDR")->required();
+  subnet_create->add_option("--gateway", gateway, "Gateway address (default: first)");
+  subnet_create->add_option("--pool", pools, "Allocation pool START-END (repeatable)");
+  subnet_create->add_flag("--no-dhcp", no_dhcp, "Disable DHCP");
+  subnet_create->add_option("--dns", dns, "DNS server (repeatable)");
+  subnet_create->callback([&] {
+    v1::CreateSubnetRequest r;
+    v1::Subnet* s = r.mutable_subnet();
+    s->mutable_metadata()->set_name(name);
+    s->set_vpc_id(ResolveVpc(c(), vpc_ref));
+    for (const auto& cidr : cidrs) {
+      (cidr.find(':') == std::string::npos ? s->mutable_ipv4_cidr() : s->mutable_ipv6_cidr())
+          ->assign(cidr);
+    }
+    if (!gateway.empty()) {
+      (gateway.find(':') == std::string::npos ? s->mutable_gateway_ipv4()
+                                              : s->mutable_gateway_ipv6())
+          ->assign(gateway);
+    }
+    for (const auto& pool : pools) {
+      std::vector<std::string> ends = absl::StrSplit(pool, absl::MaxSplits('-', 1));
+      if (ends.size() != 2) throw Failure{"INVALID_ARGUMENT: --pool must be START-END"};
+      v1::AddressRange* range = s->add_allocation_pools();
+      range->set_start(ends[0]);
+      range->set_end(ends[1]);
+    }
+    if (no_dhcp) s->set_dhcp_enabled(false);
+    for (const auto& d : dns) s->add_dns_servers(d);
+    v1::Subnet out;
+    c().Call(c().subnets, &v1::SubnetService::Stub::CreateSubnet, r, &out);
+    PrintOne(c(), out);
+  });
+  CommonVerbs(
+      subnet,
+      [&](const std::string& ref) {
+        v1::GetSubnetRequest r;
+        r.set_id(ResolveSubnet(c(), ref));
+        v1::Subnet out;
+        c().Call(c().subnets, &v1::SubnetService::Stub::GetSubnet, r, &out);
+        PrintOne(c(), out);
+      },
+      [&] {
+        v1::ListSubnetsResponse out;
+        c().Call(c().subnets, &v1::SubnetService::Stub::ListSubnets, v1::ListSubnetsRequest(),
+                 &out);
+        PrintList(c(), out.subnets());
+      },
+      [&](const std::string& ref) {
+        v1::DeleteSubnetRequest r;
+        r.set_id(ResolveSubnet(c(), ref));
+        v1::DeleteResponse out;
+        c().Call(c().subnets, &v1::SubnetService::Stub::DeleteSubnet, r, &out);
+      });
+
+  // port
+  auto* port = app.add_subcommand("port", "Ports (VM NICs)")->require_subcommand(1);
+  std::string subnet_ref, ip, mac, device_id;
+  std::vector<std::string> sgs;
+  bool no_sg = false, no_port_security = false;
+  auto* port_create = port->add_subcommand("create", "Create a port");
+  port_create->add_option("NAME", name);
+  port_create->add_option("--subnet", subnet_ref, "Subnet id or name")->required();
+  port_create->add_option("--ip", ip, "Fixed IP (default: allocated)");
+  port_create->add_option("--mac", mac, "MAC address (default: generated)");
+  port_create->add_option("--sg", sgs, "Security group id or name (repeatable)");
+  port_create->add_flag("--no-sg", no_sg, "No security group at all");
+  port_create->add_option("--device-id", device_id, "Device (VM) id");
+  port_create->add_flag("--no-port-security", no_port_security, "Disable port security");
+  port_create->callback([&] {
+    v1::CreatePortRequest r;
+    v1::Port* p = r.mutable_port();
+    p->mutable_metadata()->set_name(name);
+    p->set_subnet_id(ResolveSubnet(c(), subnet_ref));
+    if (!ip.empty()) p->add_fixed_ips(ip);
+    p->set_mac_address(mac);
+    p->set_device_id(device_id);
+    if (no_port_security) p->set_port_security_enabled(false);
+    if (no_sg || !sgs.empty()) {
+      v1::SecurityGroupIds* ids = r.mutable_security_groups();
+      for (const auto& sg : sgs) ids->add_ids(ResolveGroup(c(), sg));
+    }
+    v1::Port out;
+    c().Call(c().ports, &v1::PortService::Stub::CreatePort, r, &out);
+    PrintOne(c(), out);
+  });
+  CommonVerbs(
+      port,
+      [&](const std::string& ref) {
+        v1::GetPortRequest r;
+        r.set_id(ResolvePort(c(), ref));
+        v1::Port out;
+        c().Call(c().ports, &v1::PortService::Stub::GetPort, r, &out);
+        PrintOne(c(), out);
+      },
+      [&] {
+        v1::ListPortsResponse out;
+        c().Call(c().ports, &v1::PortService::Stub::ListPorts, v1::ListPortsRequest(), &out);
+        PrintList(c(), out.ports());
+      },
+      [&](const std::string& ref) {
+        v1::DeletePortRequest r;
+        r.set_id(ResolvePort(c(), ref));
+        v1::DeleteResponse out;
+        c().Call(c().ports, &v1::PortService::Stub::DeletePort, r, &out);
+      });
+
+  // sg
+  auto* sg = app.add_subcommand("sg", "Security groups")->require_subcommand(1);
+  std::string description;
+  auto* sg_create = sg->add_subcommand("create", "Create a security group");
+  sg_create->add_option("NAME", name)->required();
+  sg_create->add_option("--description", description);
+  sg_create->callback([&] {
+    v1::CreateSecurityGroupRequest r;
+    r.mutable_security_group()->mutable_metadata()->set_name(name);
+    r.mutable_security_group()->set_description(description);
+    if (c().has_scope()) c().FillScope(r.mutable_scope());
+    v1::SecurityGroup out;
+    c().Call(c().groups, &v1::SecurityGroupService::Stub::CreateSecurityGroup, r, &out);
+    SecurityGroupRules(c(), out);
+  });
+  CommonVerbs(
+      sg,
+      [&](const std::string& ref) {
+        v1::GetSecurityGroupRequest r;
+        r.set_id(ResolveGroup(c(), ref));
+        v1::SecurityGroup out;
+        c().Call(c().groups, &v1::SecurityGroupService::Stub::GetSecurityGroup, r, &out);
+        SecurityGroupRules(c(), out);
+      },
+      [&] {
+        v1::ListSecurityGroupsResponse out;
+        c().Call(c().groups, &v1::SecurityGroupService::Stub::ListSecurityGroups,
+                 v1::ListSecurityGroupsRequest(), &out);
+        PrintList(c(), out.security_groups());
+      },
+      [&](const std::string& ref) {
+        v1::DeleteSecurityGroupRequest r;
+        r.set_id(ResolveGroup(c(), ref));
+        v1::DeleteResponse out;
+        c().Call(c().groups, &v1::SecurityGroupService::Stub::DeleteSecurityGroup, r, &out);
+      });
+  auto* rule = sg->add_subcommand("rule", "Rules of a group")->require_subcommand(1);
+  std::string group_ref, direction, ethertype = "IPv4", protocol, port_range, remote_cidr,
+                                    remote_group, rule_id;
+  auto* rule_add = rule->add_subcommand("add", "Add a rule");
+  rule_add->add_option("SG", group_ref, "Group id or name")->required();
+  rule_add->add_option("--direction", direction, "ingress or egress")->required();
+  rule_add->add_option("--ethertype", ethertype, "IPv4 or IPv6")->capture_default_str();
+  rule_add->add_option("--protocol", protocol, "any, tcp, udp, icmp, icmpv6 or a number");
+  rule_add->add_option("--port", port_range, "Port N or range N-M (tcp, udp)");
+  auto* cidr_opt = rule_add->add_option("--remote-cidr", remote_cidr, "Remote CIDR");
+  rule_add->add_option("--remote-group", remote_group, "Remote group id or name")
+      ->excludes(cidr_opt);
+  rule_add->callback([&] {
+    v1::AddSecurityGroupRuleRequest r;
+    r.set_security_group_id(ResolveGroup(c(), group_ref));
+    v1::SecurityGroupRule* x = r.mutable_rule();
+    x->set_direction(direction);
+    x->set_ethertype(ethertype);
+    x->set_protocol(protocol);
+    if (!port_range.empty()) {
+      std::vector<std::string> ends = absl::StrSplit(port_range, absl::MaxSplits('-', 1));
+      int low = 0, high = 0;
+      if (!absl::SimpleAtoi(ends[0], &low) ||
+          !absl::SimpleAtoi(ends.size() > 1 ? ends[1] : ends[0], &high)) {
+        throw Failure{"INVALID_ARGUMENT: --port must be N or N-M"};
+      }
+      x->set_port_range_min(low);
+      x->set_port_range_max(high);
+    }
+    x->set_remote_ip_prefix(remote_cidr);
+    if (!remote_group.empty()) x->set_remote_group_id(ResolveGroup(c(), remote_group));
+    v1::SecurityGroup out;
+    c().Call(c().groups, &v1::SecurityGroupService::Stub::AddSecurityGroupRule, r, &out);
+    SecurityGroupRules(c(), out);
+  });
+  auto* rule_remove = rule->add_subcommand("remove", "Remove a rule");
+  rule_remove->add_option("SG", group_ref, "Group id or name")->required();
+  rule_remove->add_option("RULE", rule_id, "Rule id")->required();
+  rule_remove->callback([&] {
+    v1::RemoveSecurityGroupRuleRequest r;
+    r.set_security_group_id(ResolveGroup(c(), group_ref));
+    r.set_rule_id(rule_id);
+    v1::SecurityGroup out;
+    c().Call(c().groups, &v1::SecurityGroupService::Stub::RemoveSecurityGroupRule, r, &out);
+    SecurityGroupRules(c(), out);
+  });
+
+  // extnet (admin)
+  auto* extnet = app.add_subcommand("extnet", "External networks (admin)")->require_subcommand(1);
+  std::string physnet, cidr_one;
+  auto* extnet_create = extnet->add_subcommand("create", "Create an external network");
+  extnet_create->add_option("NAME", name)->required();
+  extnet_create->add_option("--cidr", cidr_one)->required();
+  extnet_create->add_option("--gateway", gateway)->required();
+  extnet_create->add_option("--physnet", physnet, "Physical network name")->required();
+  extnet_create->add_option("--pool", pools, "Floating IP pool START-END (repeatable)");
+  extnet_create->callback([&] {
+    v1::CreateExternalNetworkRequest r;
+    v1::ExternalNetwork* n = r.mutable_external_network();
+    n->mutable_metadata()->set_name(name);
+    n->set_cidr(cidr_one);
+    n->set_gateway_ip(gateway);
+    n->set_physical_network(physnet);
+    for (const auto& pool : pools) {
+      std::vector<std::string> ends = absl::StrSplit(pool, absl::MaxSplits('-', 1));
+      if (ends.size() != 2) throw Failure{"INVALID_ARGUMENT: --pool must be START-END"};
+      v1::AddressRange* range = n->add_floating_ip_pools();
+      range->set_start(ends[0]);
+      range->set_end(ends[1]);
+    }
+    v1::ExternalNetwork out;
+    c().Call(c().networks, &v1::ExternalNetworkService::Stub::CreateExternalNetwork, r, &out);
+    PrintOne(c(), out);
+  });
+  CommonVerbs(
+      extnet,
+      [&](const std::string& ref) {
+        v1::GetExternalNetworkRequest r;
+        r.set_id(ResolveNetwork(c(), ref));
+        v1::ExternalNetwork out;
+        c().Call(c().networks, &v1::ExternalNetworkService::Stub::GetExternalNetwork, r, &out);
+        PrintOne(c(), out);
+      },
+      [&] {
+        v1::ListExternalNetworksResponse out;
+        c().Call(c().networks, &v1::ExternalNetworkService::Stub::ListExternalNetworks,
+                 v1::ListExternalNetworksRequest(), &out);
+        PrintList(c(), out.external_networks());
+      },
+      [&](const std::string& ref) {
+        v1::DeleteExternalNetworkRequest r;
+        r.set_id(ResolveNetwork(c(), ref));
+        v1::DeleteResponse out;
+        c().Call(c().networks, &v1::ExternalNetworkService::Stub::DeleteExternalNetwork, r, &out);
+      });
+
+  // fip
+  auto* fip = app.add_subcommand("fip", "Floating IPs")->require_subcommand(1);
+  std::string network_ref, port_ref;
+  auto* fip_create = fip->add_subcommand("create", "Allocate a floating IP");
+  fip_create->add_option("--extnet", network_ref, "External network id or name")->required();
+  fip_create->add_option("--ip", ip, "Address (default: allocated)");
+  fip_create->add_option("--port", port_ref, "Port id or name to map it to");
+  fip_create->callback([&] {
+    v1::CreateFloatingIpRequest r;
+    v1::FloatingIp* f = r.mutable_floating_ip();
+    f->set_external_network_id(ResolveNetwork(c(), network_ref));
+    f->set_floating_ip_address(ip);
+    if (!port_ref.empty()) f->set_port_id(ResolvePort(c(), port_ref));
+    if (c().has_scope()) c().FillScope(r.mutable_scope());
+    v1::FloatingIp out;
+    c().Call(c().fips, &v1::FloatingIpService::Stub::CreateFloatingIp, r, &out);
+    PrintOne(c(), out);
+  });
+  CommonVerbs(
+      fip,
+      [&](const std::string& ref) {
+        v1::GetFloatingIpRequest r;
+        r.set_id(ref);
+        v1::FloatingIp out;
+        c().Call(c().fips, &v1::FloatingIpService::Stub::GetFloatingIp, r, &out);
+        PrintOne(c(), out);
+      },
+      [&] {
+        v1::ListFloatingIpsResponse out;
+        c().Call(c().fips, &v1::FloatingIpService::Stub::ListFloatingIps,
+                 v1::ListFloatingIpsRequest(), &out);
+        PrintList(c(), out.floating_ips());
+      },
+      [&](const std::string& ref) {
+        v1::DeleteFloatingIpRequest r;
+        r.set_id(ref);
+        v1::DeleteResponse out;
+        c().Call(c().fips, &v1::FloatingIpService::Stub::DeleteFloatingIp, r, &out);
+      });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const Failure& f) {
+    std::cerr << "plasmanet: " << f.message << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace plasmanet::cli
+
+int main(int argc, char** argv) { return plasmanet::cli::Main(argc, argv); }

@@ -1,0 +1,155 @@
+// The plasmanet CLI, as a user runs it, against a running plasmanetd.
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <absl/strings/numbers.h>
+#include <absl/strings/str_cat.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "subprocess.h"
+
+namespace plasmanet {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kAcme[] = "acme-token-0123456789";
+constexpr char kGlobex[] = "globex-token-01234567";
+
+struct Result {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / absl::StrCat("plasmanet-cli-test-", getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    const std::string tokens = (dir_ / "tokens").string();
+    std::ofstream(tokens) << kAcme << " acme web member\n" << kGlobex << " globex shop member\n";
+    daemon_ = testing::Spawn(PLASMANETD_PATH,
+                             {"--store", "sqlite:" + (dir_ / "db").string(), "--tokens", tokens,
+                              "--listen", "127.0.0.1:0"},
+                             STDERR_FILENO);
+    ASSERT_GT(daemon_.pid, 0);
+    // The start line names the bound port.
+    char line[1024];
+    while (std::fgets(line, sizeof(line), daemon_.output) != nullptr) {
+      const std::string text(line);
+      if (size_t at = text.find(" port=");
+          at != std::string::npos && text.find("started") != std::string::npos) {
+        ASSERT_TRUE(absl::SimpleAtoi(text.substr(at + 6, text.find(' ', at + 6) - at - 6), &port_));
+        break;
+      }
+    }
+    ASSERT_GT(port_, 0) << "plasmanetd did not start";
+  }
+  void TearDown() override {
+    if (daemon_.pid > 0) {
+      kill(daemon_.pid, SIGTERM);
+      int status = 0;
+      waitpid(daemon_.pid, &status, 0);
+      fclose(daemon_.output);
+    }
+    std::filesystem::remove_all(dir_);
+  }
+
+  Result Cli(const char* token, const std::string& args) {
+    const std::string command =
+        absl::StrCat("PLASMANET_SERVER=127.0.0.1:", port_, " PLASMANET_TOKEN=", token, " ",
+                     PLASMANET_CLI_PATH, " ", args, " 2>&1");
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string output;
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
+    const int status = pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+  }
+  // Runs a command that must succeed; returns its output.
+  std::string Ok(const char* token, const std::string& args) {
+    Result r = Cli(token, args);
+    EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.output;
+    return r.output;
+  }
+
+  std::filesystem::path dir_;
+  testing::Child daemon_;
+  int port_ = 0;
+};
+
+TEST_F(CliTest, TwoTenantsBuildTheSameNetworkAndSeeOnlyTheirOwn) {
+  for (const char* token : {kAcme, kGlobex}) {
+    Ok(token, "vpc create prod --cidr 10.0.0.0/16 --cidr fd00:1::/48");
+    Ok(token,
+       "subnet create web --vpc prod --cidr 10.0.1.0/24 --cidr fd00:1:0:1::/64 --dns 10.0.0.2");
+    Ok(token, "sg create frontend");
+    Ok(token, "sg rule add frontend --direction ingress --protocol tcp --port 80-81");
+    Ok(token, "port create nic0 --subnet web --sg frontend --device-id vm-1");
+  }
+  const std::string acme_ports = Ok(kAcme, "port list");
+  EXPECT_THAT(acme_ports, HasSubstr("nic0"));
+  EXPECT_THAT(acme_ports, HasSubstr("10.0.1.2,fd00:1:0:1::2"));
+  const std::string acme_vpcs = Ok(kAcme, "vpc list");
+  EXPECT_THAT(acme_vpcs, HasSubstr("web"));        // project column
+  EXPECT_THAT(acme_vpcs, Not(HasSubstr("shop")));  // globex's project
+  EXPECT_THAT(Ok(kAcme, "sg get frontend"), HasSubstr("80-81"));
+
+  // Globex's port id is unknown to acme, by id as well as by name.
+  nlohmann::json globex_port = nlohmann::json::parse(Ok(kGlobex, "-o json port get nic0"));
+  const std::string id = globex_port["metadata"]["id"];
+  Result foreign = Cli(kAcme, "port get " + id);
+  EXPECT_EQ(foreign.exit_code, 1);
+  EXPECT_THAT(foreign.output, HasSubstr("NOT_FOUND"));
+  foreign = Cli(kAcme, "port delete " + id);
+  EXPECT_EQ(foreign.exit_code, 1);
+  EXPECT_THAT(foreign.output, HasSubstr("NOT_FOUND"));
+  EXPECT_THAT(Ok(kGlobex, "port list"), HasSubstr(id));
+}
+
+TEST_F(CliTest, JsonOutputIsCanonicalProtobufJson) {
+  Ok(kAcme, "vpc create prod --cidr 10.0.0.0/16");
+  Ok(kAcme, "subnet create web --vpc prod --cidr 10.0.1.0/24");
+  nlohmann::json port =
+      nlohmann::json::parse(Ok(kAcme, "-o json port create nic0 --subnet web --ip 10.0.1.9"));
+  EXPECT_EQ(port["fixed_ips"][0], "10.0.1.9");
+  EXPECT_EQ(port["status"], "PORT_STATUS_DOWN");
+  nlohmann::json list = nlohmann::json::parse(Ok(kAcme, "-o json vpc list"));
+  ASSERT_TRUE(list.is_array());
+  EXPECT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["cidr_blocks"][0], "10.0.0.0/16");
+  EXPECT_TRUE(nlohmann::json::parse(Ok(kGlobex, "-o json vpc list")).empty());
+}
+
+TEST_F(CliTest, ErrorsExitNonZeroWithTheServersMessage) {
+  Result r = Cli(kAcme, "vpc create bad --cidr 10.0.0.1/16");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("INVALID_ARGUMENT: vpc.cidr_blocks[0]"));
+  r = Cli("wrong-token", "vpc list");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("UNAUTHENTICATED"));
+  r = Cli(kAcme, "subnet create s --vpc nowhere --cidr 10.0.1.0/24");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("NOT_FOUND: no vpc named 'nowhere'"));
+  Ok(kAcme, "vpc create twin --cidr 10.0.0.0/16");
+  Ok(kAcme, "vpc create twin --cidr 10.1.0.0/16");
+  r = Cli(kAcme, "vpc get twin");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("2 vpcs are named 'twin'; use the id"));
+  r = Cli(kAcme, "vpc frobnicate");
+  EXPECT_NE(r.exit_code, 0);
+}
+
+}  // namespace
+}  // namespace plasmanet
