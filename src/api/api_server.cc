@@ -14,7 +14,7 @@ namespace plasmanet::api {
 ApiServer::ApiServer(service::Services& services, const auth::TokenFile& tokens)
     : vpcs_(services, tokens),
       subnets_(services, tokens),
-      ports_(services, tokens),
+      ports_(services, tokens, stopping_),
       security_groups_(services, tokens),
       external_networks_(services, tokens),
       floating_ips_(services, tokens) {}
@@ -52,6 +52,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(service::Services& s
 
 void ApiServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
+  stopping_ = true;  // ends watch streams, which would otherwise hold shutdown for the grace
   server_->GetHealthCheckService()->SetServingStatus(false);
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
   server_->Wait();

@@ -46,6 +46,7 @@ class ApiServer {
  private:
   ApiServer(service::Services& services, const auth::TokenFile& tokens);
 
+  std::atomic<bool> stopping_{false};  // before the services that read it
   VpcApi vpcs_;
   SubnetApi subnets_;
   PortApi ports_;

@@ -10,6 +10,7 @@
 
 #include "api/api_server.h"
 #include "api/grpc_call.h"
+#include "model/json_codec.h"
 #include "plasmanet/v1/api.grpc.pb.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -335,6 +336,97 @@ TEST_F(ApiTest, VmServiceCreatesPortsInTheProjectItNames) {
   scoped.mutable_vpc()->add_cidr_blocks("10.1.0.0/16");
   EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kVmc, scoped, &refused).code,
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ApiTest, WatchPortsStreamsSnapshotThenChangesInScopeAndResumes) {
+  v1::Vpc vpc = CreateVpc(kAlice, "10.0.0.0/16");
+  v1::Subnet subnet = CreateSubnet(kAlice, vpc.metadata().id(), "10.0.1.0/24");
+  v1::Port first;
+  ASSERT_EQ(CreatePort(kAlice, subnet.metadata().id(), &first).code, grpc::StatusCode::OK);
+
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", kAlice));
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto stream = ports_->WatchPorts(&context, v1::WatchPortsRequest());
+  v1::PortEvent event;
+  ASSERT_TRUE(stream->Read(&event));
+  EXPECT_EQ(event.type(), v1::PortEvent::EXISTING);
+  EXPECT_EQ(event.port().metadata().id(), first.metadata().id());
+  ASSERT_TRUE(stream->Read(&event));
+  EXPECT_EQ(event.type(), v1::PortEvent::SYNCED);
+
+  // Another tenant's port is not seen; this tenant's new port is.
+  v1::Vpc bob_vpc = CreateVpc(kBob, "10.0.0.0/16");
+  v1::Subnet bob_subnet = CreateSubnet(kBob, bob_vpc.metadata().id(), "10.0.1.0/24");
+  v1::Port bobs;
+  ASSERT_EQ(CreatePort(kBob, bob_subnet.metadata().id(), &bobs).code, grpc::StatusCode::OK);
+  v1::Port second;
+  ASSERT_EQ(CreatePort(kAlice, subnet.metadata().id(), &second).code, grpc::StatusCode::OK);
+  ASSERT_TRUE(stream->Read(&event));
+  EXPECT_EQ(event.type(), v1::PortEvent::CREATED);
+  EXPECT_EQ(event.port().metadata().id(), second.metadata().id());
+  const int64_t created_at = event.revision();
+
+  // What the reconciler (#4) will do when OVN binds the port: the status becomes ACTIVE.
+  absl::StatusOr<std::optional<store::KeyValue>> kv =
+      store_->Get("/v1/ports/" + second.metadata().id());
+  ASSERT_TRUE(kv.ok() && kv->has_value());
+  absl::StatusOr<model::Port> stored = model::Decode<model::Port>((*kv)->value);
+  stored->status = model::PortStatus::kActive;
+  stored->binding_chassis = "hv1";
+  ASSERT_TRUE(store_->Commit({{}, {store::Op::Put((*kv)->key, model::Encode(*stored))}}).ok());
+  ASSERT_TRUE(stream->Read(&event));
+  EXPECT_EQ(event.type(), v1::PortEvent::UPDATED);
+  EXPECT_EQ(event.port().status(), v1::PORT_STATUS_ACTIVE);
+  EXPECT_EQ(event.port().binding_chassis(), "hv1");
+
+  v1::DeletePortRequest del;
+  del.set_id(second.metadata().id());
+  v1::DeleteResponse d;
+  ASSERT_EQ(Call(ports_, &v1::PortService::Stub::DeletePort, kAlice, del, &d).code,
+            grpc::StatusCode::OK);
+  ASSERT_TRUE(stream->Read(&event));
+  EXPECT_EQ(event.type(), v1::PortEvent::DELETED);
+  EXPECT_EQ(event.port().metadata().id(), second.metadata().id());
+  context.TryCancel();
+
+  // Resuming after the CREATED event replays exactly what followed it.
+  grpc::ClientContext resumed;
+  resumed.AddMetadata("authorization", absl::StrCat("Bearer ", kAlice));
+  resumed.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  v1::WatchPortsRequest from;
+  from.set_start_revision(created_at);
+  auto again = ports_->WatchPorts(&resumed, from);
+  ASSERT_TRUE(again->Read(&event));
+  EXPECT_EQ(event.type(), v1::PortEvent::UPDATED);
+  ASSERT_TRUE(again->Read(&event));
+  EXPECT_EQ(event.type(), v1::PortEvent::DELETED);
+  resumed.TryCancel();
+}
+
+TEST_F(ApiTest, WatchFromCompactedHistoryIsOutOfRangeAndShutdownEndsStreams) {
+  CreateVpc(kAlice, "10.0.0.0/16");
+  CreateVpc(kAlice, "10.1.0.0/16");
+  ASSERT_TRUE(store_->Compact(2).ok());
+  grpc::ClientContext old;
+  old.AddMetadata("authorization", absl::StrCat("Bearer ", kAlice));
+  v1::WatchPortsRequest stale;
+  stale.set_start_revision(1);  // the change at revision 2 is no longer kept
+  auto stream = ports_->WatchPorts(&old, stale);
+  v1::PortEvent event;
+  EXPECT_FALSE(stream->Read(&event));
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::OUT_OF_RANGE);
+
+  grpc::ClientContext live;
+  live.AddMetadata("authorization", absl::StrCat("Bearer ", kAlice));
+  auto watching = ports_->WatchPorts(&live, v1::WatchPortsRequest());
+  ASSERT_TRUE(watching->Read(&event));
+  EXPECT_EQ(event.type(), v1::PortEvent::SYNCED);
+  const absl::Time before = absl::Now();
+  server_->Shutdown(absl::Seconds(30));
+  EXPECT_LT(absl::Now() - before, absl::Seconds(5)) << "a watch stream held shutdown";
+  EXPECT_FALSE(watching->Read(&event));
+  EXPECT_EQ(watching->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(ApiTest, ListsPaginate) {

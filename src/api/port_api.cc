@@ -49,4 +49,30 @@ grpc::Status PortApi::DeletePort(grpc::ServerContext* context, const v1::DeleteP
   });
 }
 
+grpc::Status PortApi::WatchPorts(grpc::ServerContext* context, const v1::WatchPortsRequest* request,
+                                 grpc::ServerWriter<v1::PortEvent>* writer) {
+  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
+    service::WatchPortsOptions options{.start_revision = request->start_revision(),
+                                       .device_id = request->device_id(),
+                                       .subnet_id = request->subnet_id()};
+    if (request->has_scope()) {
+      options.scope = auth::Scope{request->scope().org_id(), request->scope().project_id()};
+    }
+    const auto emit = [&](const service::PortEvent& event) {
+      v1::PortEvent out;
+      out.set_type(static_cast<v1::PortEvent::Type>(static_cast<int>(event.type) + 1));
+      if (event.type != service::PortEvent::Type::kSynced)
+        *out.mutable_port() = ToProto(event.port);
+      out.set_revision(event.revision);
+      return writer->Write(out);  // false once the client is gone
+    };
+    PN_RETURN_IF_ERROR(services_.ports.Watch({who, std::nullopt}, options, emit, [&] {
+      return context->IsCancelled() || stopping_.load();
+    }));
+    return stopping_.load() ? absl::UnavailableError(
+                                  "the server is shutting down; resume from the last revision")
+                            : absl::OkStatus();
+  });
+}
+
 }  // namespace plasmanet::api

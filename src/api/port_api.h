@@ -1,6 +1,8 @@
 // PortApi: plasmanet.v1.PortService over the service layer. Thread-safe.
 #pragma once
 
+#include <atomic>
+
 #include "auth/token_file.h"
 #include "plasmanet/v1/api.grpc.pb.h"
 #include "service/services.h"
@@ -9,9 +11,11 @@ namespace plasmanet::api {
 
 class PortApi final : public v1::PortService::Service {
  public:
-  // `services` and `tokens` must outlive this object.
-  PortApi(service::Services& services, const auth::TokenFile& tokens)
-      : services_(services), tokens_(tokens) {}
+  // `services`, `tokens` and `stopping` must outlive this object. Watch streams end when
+  // `stopping` becomes true (the server is shutting down).
+  PortApi(service::Services& services, const auth::TokenFile& tokens,
+          const std::atomic<bool>& stopping)
+      : services_(services), tokens_(tokens), stopping_(stopping) {}
 
   grpc::Status CreatePort(grpc::ServerContext* context, const v1::CreatePortRequest* request,
                           v1::Port* response) override;
@@ -21,10 +25,13 @@ class PortApi final : public v1::PortService::Service {
                          v1::ListPortsResponse* response) override;
   grpc::Status DeletePort(grpc::ServerContext* context, const v1::DeletePortRequest* request,
                           v1::DeleteResponse* response) override;
+  grpc::Status WatchPorts(grpc::ServerContext* context, const v1::WatchPortsRequest* request,
+                          grpc::ServerWriter<v1::PortEvent>* writer) override;
 
  private:
   service::Services& services_;
   const auth::TokenFile& tokens_;
+  const std::atomic<bool>& stopping_;
 };
 
 }  // namespace plasmanet::api

@@ -4,6 +4,7 @@
 // exists if and only if its addresses are taken. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include <absl/status/statusor.h>
@@ -21,6 +22,21 @@ struct PortFilter {
   std::string name;
 };
 
+// One change seen by Watch.
+struct PortEvent {
+  enum class Type { kExisting, kSynced, kCreated, kUpdated, kDeleted };
+  Type type = Type::kExisting;
+  model::Port port;  // empty for kSynced; the last state for kDeleted
+  int64_t revision = 0;
+};
+
+struct WatchPortsOptions {
+  int64_t start_revision = 0;  // 0: snapshot first, then changes
+  std::optional<auth::Scope> scope;
+  std::string device_id;
+  std::string subnet_id;
+};
+
 class PortService {
  public:
   PortService(ServiceCore& core, SecurityGroupService& groups) : core_(core), groups_(groups) {}
@@ -34,6 +50,15 @@ class PortService {
                                              const PortFilter& filter = {});
   // Frees the port's addresses and MAC and disassociates its floating IPs.
   absl::Status Delete(const RequestContext& ctx, const std::string& id);
+
+  // Streams the ports the caller may read to `emit`: with start_revision 0 first those that
+  // exist (kExisting, then one kSynced), then every change, in order, until `emit` returns
+  // false or `stop` returns true (checked at least every `poll`). OUT_OF_RANGE when
+  // start_revision is older than the store's history.
+  absl::Status Watch(const RequestContext& ctx, const WatchPortsOptions& options,
+                     const std::function<bool(const PortEvent&)>& emit,
+                     const std::function<bool()>& stop,
+                     absl::Duration poll = absl::Milliseconds(200));
 
  private:
   struct Attempt;

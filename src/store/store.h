@@ -103,7 +103,9 @@ struct RangeResult {
 struct Event {
   enum class Type { kPut, kDelete };
   Type type = Type::kPut;
-  KeyValue kv;  // for kDelete: key, and mod_revision = the deleting revision
+  // For kDelete: key, the value it had before the delete (as etcd's prev_kv), and
+  // mod_revision = the deleting revision.
+  KeyValue kv;
 };
 
 // A stream of changes under a prefix. Not thread-safe: one consumer per Watcher.

@@ -29,6 +29,9 @@ struct Backend {
   std::function<StorePtr(const std::string& dir, int64_t retained)> open;
 };
 
+// Names the backend in test listings instead of dumping its bytes.
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
 class StoreTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
@@ -167,6 +170,7 @@ TEST_P(StoreTest, WatchDeliversChangesUnderPrefixInOrder) {
   EXPECT_EQ(events[2].kv.key, "/ports/p1");
   EXPECT_EQ(events[2].type, Event::Type::kDelete);
   EXPECT_EQ(events[2].kv.mod_revision, 4);
+  EXPECT_EQ(events[2].kv.value, "a");  // the value it had, so a watcher knows what went
 }
 
 TEST_P(StoreTest, WatchWakesForCommitFromAnotherThread) {

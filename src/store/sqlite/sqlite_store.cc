@@ -522,19 +522,27 @@ absl::Status SqliteStore::Put(const std::string& key, const std::string& value, 
 
 absl::Status SqliteStore::Delete(const std::string& key, int64_t revision, int64_t seq,
                                  bool& deleted) {
-  Statement& del = writer_->Prepare("DELETE FROM kv WHERE key = ?1");
+  Statement& del = writer_->Prepare("DELETE FROM kv WHERE key = ?1 RETURNING value");
   del.Bind(1, key);
-  PN_RETURN_IF_ERROR(del.Run());
-  deleted = sqlite3_changes(writer_->handle()) > 0;
+  const int rc = del.Step();
+  deleted = rc == SQLITE_ROW;
+  const std::string previous = deleted ? del.ColumnText(0) : std::string();
+  absl::Status status = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? absl::OkStatus() : del.Error(rc);
+  while (rc == SQLITE_ROW && del.Step() == SQLITE_ROW) {
+  }
+  del.Reset();
+  PN_RETURN_IF_ERROR(status);
   if (!deleted) {
     return absl::OkStatus();  // deleting a missing key is a no-op and no event, as in etcd
   }
+  // The event keeps the value before the delete: a watcher needs it to know what went away.
   Statement& log = writer_->Prepare(
       "INSERT INTO changes (revision, seq, key, value, deleted, create_revision, version) "
-      "VALUES (?1, ?2, ?3, NULL, 1, 0, 0)");
+      "VALUES (?1, ?2, ?3, ?4, 1, 0, 0)");
   log.Bind(1, revision);
   log.Bind(2, seq);
   log.Bind(3, key);
+  log.Bind(4, previous);
   return log.Run();
 }
 
