@@ -429,6 +429,42 @@ TEST_F(ApiTest, WatchFromCompactedHistoryIsOutOfRangeAndShutdownEndsStreams) {
   EXPECT_EQ(watching->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
+TEST_F(ApiTest, RequestIdReplaysAndValidateOnlyChangesNothing) {
+  v1::CreateVpcRequest request;
+  request.mutable_vpc()->add_cidr_blocks("10.0.0.0/16");
+  request.set_request_id("9b2c61f0-retry-safe");
+  v1::Vpc first, second;
+  ASSERT_EQ(Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kAlice, request, &first).code,
+            grpc::StatusCode::OK);
+  ASSERT_EQ(Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kAlice, request, &second).code,
+            grpc::StatusCode::OK);
+  EXPECT_EQ(first.metadata().id(), second.metadata().id());
+  EXPECT_EQ(first.metadata().etag(), second.metadata().etag());
+
+  const int64_t before = *store_->CurrentRevision();
+  v1::CreateVpcRequest dry;
+  dry.mutable_vpc()->add_cidr_blocks("10.1.0.0/16");
+  dry.set_validate_only(true);
+  v1::Vpc would_be;
+  ASSERT_EQ(Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kAlice, dry, &would_be).code,
+            grpc::StatusCode::OK);
+  EXPECT_EQ(would_be.cidr_blocks(0), "10.1.0.0/16");
+  dry.mutable_vpc()->set_cidr_blocks(0, "10.1.0.1/16");
+  Outcome o = Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kAlice, dry, &would_be);
+  EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(o.field, "vpc.cidr_blocks[0]");
+  v1::DeleteVpcRequest delete_dry;
+  delete_dry.set_id(first.metadata().id());
+  delete_dry.set_validate_only(true);
+  v1::DeleteResponse d;
+  ASSERT_EQ(Call(vpcs_, &v1::VpcService::Stub::DeleteVpc, kAlice, delete_dry, &d).code,
+            grpc::StatusCode::OK);
+  EXPECT_EQ(*store_->CurrentRevision(), before);
+  v1::ListVpcsResponse list;
+  Call(vpcs_, &v1::VpcService::Stub::ListVpcs, kAlice, v1::ListVpcsRequest(), &list);
+  EXPECT_THAT(list.vpcs(), SizeIs(1));
+}
+
 TEST_F(ApiTest, ListsPaginate) {
   for (int i = 0; i < 5; ++i) CreateVpc(kAlice, "10.0.0.0/16");
   v1::ListVpcsRequest request;

@@ -9,10 +9,9 @@ grpc::Status ExternalNetworkApi::CreateExternalNetwork(
     grpc::ServerContext* context, const v1::CreateExternalNetworkRequest* request,
     v1::ExternalNetwork* response) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(
-        model::ExternalNetwork created,
-        services_.external_networks.Create(service::RequestContext{who, std::nullopt},
-                                           ToSpec(request->external_network())));
+    PN_ASSIGN_OR_RETURN(model::ExternalNetwork created,
+                        services_.external_networks.Create(MutationContext(who, *request),
+                                                           ToSpec(request->external_network())));
     *response = ToProto(created);
     return absl::OkStatus();
   });
@@ -49,7 +48,7 @@ grpc::Status ExternalNetworkApi::DeleteExternalNetwork(
     grpc::ServerContext* context, const v1::DeleteExternalNetworkRequest* request,
     v1::DeleteResponse*) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.external_networks.Delete({who, std::nullopt}, request->id());
+    return services_.external_networks.Delete(MutationContext(who, *request), request->id());
   });
 }
 

@@ -9,10 +9,9 @@ grpc::Status FloatingIpApi::CreateFloatingIp(grpc::ServerContext* context,
                                              const v1::CreateFloatingIpRequest* request,
                                              v1::FloatingIp* response) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(
-        model::FloatingIp created,
-        services_.floating_ips.Create(ContextFor(who, request->scope(), request->has_scope()),
-                                      ToSpec(request->floating_ip())));
+    PN_ASSIGN_OR_RETURN(model::FloatingIp created,
+                        services_.floating_ips.Create(MutationContext(who, *request),
+                                                      ToSpec(request->floating_ip())));
     *response = ToProto(created);
     return absl::OkStatus();
   });
@@ -48,7 +47,7 @@ grpc::Status FloatingIpApi::DeleteFloatingIp(grpc::ServerContext* context,
                                              const v1::DeleteFloatingIpRequest* request,
                                              v1::DeleteResponse*) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.floating_ips.Delete({who, std::nullopt}, request->id());
+    return services_.floating_ips.Delete(MutationContext(who, *request), request->id());
   });
 }
 

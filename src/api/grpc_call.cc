@@ -36,15 +36,6 @@ grpc::Status ToGrpcStatus(grpc::ServerContext* context, const absl::Status& stat
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-service::RequestContext ContextFor(const auth::Principal& principal, const v1::Scope& scope,
-                                   bool has_scope) {
-  service::RequestContext ctx{principal, std::nullopt};
-  if (has_scope) {
-    ctx.scope = auth::Scope{scope.org_id(), scope.project_id()};
-  }
-  return ctx;
-}
-
 service::ListOptions ListOptionsOf(int32_t page_size, const std::string& page_token,
                                    const v1::Scope& scope, bool has_scope) {
   service::ListOptions options{.page_size = page_size, .page_token = page_token};

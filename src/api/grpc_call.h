@@ -42,9 +42,19 @@ grpc::Status Serve(grpc::ServerContext* context, const auth::TokenFile& tokens, 
   return ToGrpcStatus(context, body(*principal));
 }
 
-// The request context for `principal`, with the scope a platform-wide principal named.
-service::RequestContext ContextFor(const auth::Principal& principal, const v1::Scope& scope,
-                                   bool has_scope);
+// The request context of a mutation: principal, the scope it names (if its request has one),
+// request_id and validate_only.
+template <typename Request>
+service::RequestContext MutationContext(const auth::Principal& principal, const Request& request) {
+  service::RequestContext ctx{principal, std::nullopt, request.request_id(),
+                              request.validate_only()};
+  if constexpr (requires { request.has_scope(); }) {
+    if (request.has_scope()) {
+      ctx.scope = auth::Scope{request.scope().org_id(), request.scope().project_id()};
+    }
+  }
+  return ctx;
+}
 
 // List options from the common list request fields.
 service::ListOptions ListOptionsOf(int32_t page_size, const std::string& page_token,

@@ -8,9 +8,8 @@ namespace plasmanet::api {
 grpc::Status PortApi::CreatePort(grpc::ServerContext* context, const v1::CreatePortRequest* request,
                                  v1::Port* response) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(
-        model::Port created,
-        services_.ports.Create(service::RequestContext{who, std::nullopt}, ToSpec(*request)));
+    PN_ASSIGN_OR_RETURN(model::Port created,
+                        services_.ports.Create(MutationContext(who, *request), ToSpec(*request)));
     *response = ToProto(created);
     return absl::OkStatus();
   });
@@ -45,7 +44,7 @@ grpc::Status PortApi::ListPorts(grpc::ServerContext* context, const v1::ListPort
 grpc::Status PortApi::DeletePort(grpc::ServerContext* context, const v1::DeletePortRequest* request,
                                  v1::DeleteResponse*) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.ports.Delete({who, std::nullopt}, request->id());
+    return services_.ports.Delete(MutationContext(who, *request), request->id());
   });
 }
 

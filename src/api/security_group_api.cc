@@ -9,10 +9,9 @@ grpc::Status SecurityGroupApi::CreateSecurityGroup(grpc::ServerContext* context,
                                                    const v1::CreateSecurityGroupRequest* request,
                                                    v1::SecurityGroup* response) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(
-        model::SecurityGroup created,
-        services_.security_groups.Create(ContextFor(who, request->scope(), request->has_scope()),
-                                         ToSpec(request->security_group())));
+    PN_ASSIGN_OR_RETURN(model::SecurityGroup created,
+                        services_.security_groups.Create(MutationContext(who, *request),
+                                                         ToSpec(request->security_group())));
     *response = ToProto(created);
     return absl::OkStatus();
   });
@@ -49,7 +48,7 @@ grpc::Status SecurityGroupApi::DeleteSecurityGroup(grpc::ServerContext* context,
                                                    const v1::DeleteSecurityGroupRequest* request,
                                                    v1::DeleteResponse*) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.security_groups.Delete({who, std::nullopt}, request->id());
+    return services_.security_groups.Delete(MutationContext(who, *request), request->id());
   });
 }
 
@@ -59,8 +58,8 @@ grpc::Status SecurityGroupApi::AddSecurityGroupRule(grpc::ServerContext* context
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
     PN_ASSIGN_OR_RETURN(
         model::SecurityGroup group,
-        services_.security_groups.AddRule({who, std::nullopt}, request->security_group_id(),
-                                          ToSpec(request->rule())));
+        services_.security_groups.AddRule(MutationContext(who, *request),
+                                          request->security_group_id(), ToSpec(request->rule())));
     *response = ToProto(group);
     return absl::OkStatus();
   });
@@ -70,9 +69,10 @@ grpc::Status SecurityGroupApi::RemoveSecurityGroupRule(
     grpc::ServerContext* context, const v1::RemoveSecurityGroupRuleRequest* request,
     v1::SecurityGroup* response) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(model::SecurityGroup group,
-                        services_.security_groups.RemoveRule(
-                            {who, std::nullopt}, request->security_group_id(), request->rule_id()));
+    PN_ASSIGN_OR_RETURN(
+        model::SecurityGroup group,
+        services_.security_groups.RemoveRule(MutationContext(who, *request),
+                                             request->security_group_id(), request->rule_id()));
     *response = ToProto(group);
     return absl::OkStatus();
   });

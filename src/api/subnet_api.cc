@@ -8,9 +8,9 @@ namespace plasmanet::api {
 grpc::Status SubnetApi::CreateSubnet(grpc::ServerContext* context,
                                      const v1::CreateSubnetRequest* request, v1::Subnet* response) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(model::Subnet created,
-                        services_.subnets.Create(service::RequestContext{who, std::nullopt},
-                                                 ToSpec(request->subnet())));
+    PN_ASSIGN_OR_RETURN(
+        model::Subnet created,
+        services_.subnets.Create(MutationContext(who, *request), ToSpec(request->subnet())));
     *response = ToProto(created);
     return absl::OkStatus();
   });
@@ -45,7 +45,7 @@ grpc::Status SubnetApi::ListSubnets(grpc::ServerContext* context,
 grpc::Status SubnetApi::DeleteSubnet(grpc::ServerContext* context,
                                      const v1::DeleteSubnetRequest* request, v1::DeleteResponse*) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.subnets.Delete({who, std::nullopt}, request->id());
+    return services_.subnets.Delete(MutationContext(who, *request), request->id());
   });
 }
 

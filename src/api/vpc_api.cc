@@ -8,8 +8,7 @@ namespace plasmanet::api {
 grpc::Status VpcApi::CreateVpc(grpc::ServerContext* context, const v1::CreateVpcRequest* request,
                                v1::Vpc* response) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(model::Vpc created, services_.vpcs.Create(ContextFor(who, request->scope(),
-                                                                             request->has_scope()),
+    PN_ASSIGN_OR_RETURN(model::Vpc created, services_.vpcs.Create(MutationContext(who, *request),
                                                                   ToSpec(request->vpc())));
     *response = ToProto(created);
     return absl::OkStatus();
@@ -41,7 +40,7 @@ grpc::Status VpcApi::ListVpcs(grpc::ServerContext* context, const v1::ListVpcsRe
 grpc::Status VpcApi::DeleteVpc(grpc::ServerContext* context, const v1::DeleteVpcRequest* request,
                                v1::DeleteResponse*) {
   return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.vpcs.Delete({who, std::nullopt}, request->id());
+    return services_.vpcs.Delete(MutationContext(who, *request), request->id());
   });
 }
 

@@ -6,10 +6,13 @@ using auth::Kind;
 
 absl::StatusOr<model::ExternalNetwork> ExternalNetworkService::Create(
     const RequestContext& ctx, const model::ExternalNetworkSpec& spec) {
+  PN_ASSIGN_OR_RETURN(std::optional<model::ExternalNetwork> replay,
+                      core_.Replay<model::ExternalNetwork>(ctx, "CreateExternalNetwork"));
+  if (replay.has_value()) return *replay;
   PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kExternalNetwork, kPlatformScope));
   PN_ASSIGN_OR_RETURN(model::ExternalNetwork network, model::BuildExternalNetwork(spec));
   core_.StampNew(network.meta, kPlatformScope);
-  PN_RETURN_IF_ERROR(core_.Insert(Kind::kExternalNetwork, network));
+  PN_RETURN_IF_ERROR(core_.Insert(ctx, "CreateExternalNetwork", Kind::kExternalNetwork, network));
   LOG_INFO("external network created id={} cidr={} physical_network={}", network.meta.id,
            network.cidr.ToString(), network.physical_network);
   return network;
@@ -28,14 +31,19 @@ absl::StatusOr<ListPage<model::ExternalNetwork>> ExternalNetworkService::List(
 }
 
 absl::Status ExternalNetworkService::Delete(const RequestContext& ctx, const std::string& id) {
+  PN_ASSIGN_OR_RETURN(std::optional<std::monostate> replay,
+                      core_.Replay<std::monostate>(ctx, "DeleteExternalNetwork"));
+  if (replay.has_value()) return absl::OkStatus();
   PN_ASSIGN_OR_RETURN(model::ExternalNetwork network, Get(ctx, id));
   PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kExternalNetwork, kPlatformScope));
   PN_RETURN_IF_ERROR(
-      core_.DeleteGuarded(Kind::kExternalNetwork, network.meta,
+      core_.DeleteGuarded(ctx, "DeleteExternalNetwork", Kind::kExternalNetwork, network.meta,
                           {{keys::Children(keys::Relation::kNetworkFloatingIps, id),
                             absl::StrCat("external network ", id, " still has floating IPs")}}));
-  core_.ipam().Forget(id);
-  LOG_INFO("external network deleted id={}", id);
+  if (!ctx.validate_only) {
+    core_.ipam().Forget(id);
+    LOG_INFO("external network deleted id={}", id);
+  }
   return absl::OkStatus();
 }
 

@@ -19,6 +19,9 @@ absl::StatusOr<model::FloatingIp> FloatingIpService::Create(const RequestContext
 
 absl::StatusOr<std::optional<model::FloatingIp>> FloatingIpService::TryCreate(
     const RequestContext& ctx, const model::FloatingIpSpec& spec) {
+  PN_ASSIGN_OR_RETURN(std::optional<model::FloatingIp> replay,
+                      core_.Replay<model::FloatingIp>(ctx, "CreateFloatingIp"));
+  if (replay.has_value()) return replay;
   PN_ASSIGN_OR_RETURN(auth::Scope scope, auth::ResolveCreateScope(ctx.principal, ctx.scope));
   PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kFloatingIp, scope));
   PN_RETURN_IF_ERROR(model::ValidateFloatingIpSpec(spec));
@@ -101,9 +104,14 @@ absl::StatusOr<std::optional<model::FloatingIp>> FloatingIpService::TryCreate(
   txn.ops.push_back(
       Op::Put(keys::Child(Relation::kNetworkFloatingIps, network.meta.id, fip.meta.id), ""));
 
-  absl::StatusOr<store::TxnResult> result = core_.store().Commit(std::move(txn));
+  absl::StatusOr<store::TxnResult> result =
+      core_.Commit(ctx, "CreateFloatingIp", std::move(txn), model::Encode(fip));
   if (result.ok() && result->succeeded) {
-    if (!proposed) core_.ipam().MarkUsed(network.meta.id, pool, fip.address);
+    if (ctx.validate_only) {
+      if (proposed) core_.ipam().Release(network.meta.id, pool, fip.address);
+    } else if (!proposed) {
+      core_.ipam().MarkUsed(network.meta.id, pool, fip.address);
+    }
     fip.meta.revision = result->revision;
     return std::optional<model::FloatingIp>(std::move(fip));
   }
@@ -137,6 +145,9 @@ absl::StatusOr<ListPage<model::FloatingIp>> FloatingIpService::List(const Reques
 }
 
 absl::Status FloatingIpService::Delete(const RequestContext& ctx, const std::string& id) {
+  PN_ASSIGN_OR_RETURN(std::optional<std::monostate> replay,
+                      core_.Replay<std::monostate>(ctx, "DeleteFloatingIp"));
+  if (replay.has_value()) return absl::OkStatus();
   PN_ASSIGN_OR_RETURN(model::FloatingIp fip, Get(ctx, id));
   const auth::Scope scope{fip.meta.org_id, fip.meta.project_id};
   PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kFloatingIp, scope));
@@ -152,10 +163,14 @@ absl::Status FloatingIpService::Delete(const RequestContext& ctx, const std::str
     txn.ops.push_back(
         Op::Delete(keys::Child(Relation::kPortFloatingIps, fip.port_id, fip.fixed_ip->ToString())));
   }
-  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result,
+                      core_.Commit(ctx, "DeleteFloatingIp", std::move(txn)));
   if (!result.succeeded) {
     return absl::AbortedError(
         absl::StrCat("floating ip ", id, " changed during the delete; retry"));
+  }
+  if (ctx.validate_only) {
+    return absl::OkStatus();
   }
   PN_ASSIGN_OR_RETURN(
       std::optional<model::ExternalNetwork> network,

@@ -32,6 +32,9 @@ absl::StatusOr<model::Port> PortService::Create(const RequestContext& ctx,
 absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestContext& ctx,
                                                                   const model::PortSpec& spec,
                                                                   bool retry) {
+  PN_ASSIGN_OR_RETURN(std::optional<model::Port> replay,
+                      core_.Replay<model::Port>(ctx, "CreatePort"));
+  if (replay.has_value()) return replay;
   // Subnet and authorization: a port lives in its subnet's project.
   PN_ASSIGN_OR_RETURN(model::Subnet subnet,
                       core_.LoadVisible<model::Subnet>(ctx.principal, Kind::kSubnet, spec.subnet_id,
@@ -123,10 +126,16 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
     txn.ops.push_back(Op::Put(keys::Ipam(subnet.meta.id, ip), port.meta.id));
   }
 
-  absl::StatusOr<store::TxnResult> result = core_.store().Commit(std::move(txn));
+  absl::StatusOr<store::TxnResult> result =
+      core_.Commit(ctx, "CreatePort", std::move(txn), model::Encode(port));
   if (!result.ok()) {
     release_proposals(nullptr);
     return result.status();
+  }
+  if (result->succeeded && ctx.validate_only) {
+    release_proposals(nullptr);  // nothing was written: the addresses stay free
+    port.meta.revision = result->revision;
+    return std::optional<model::Port>(std::move(port));
   }
   if (result->succeeded) {
     port.meta.revision = result->revision;
@@ -237,6 +246,9 @@ absl::Status PortService::Delete(const RequestContext& ctx, const std::string& i
 
 absl::StatusOr<std::optional<bool>> PortService::TryDelete(const RequestContext& ctx,
                                                            const std::string& id) {
+  PN_ASSIGN_OR_RETURN(std::optional<std::monostate> replay,
+                      core_.Replay<std::monostate>(ctx, "DeletePort"));
+  if (replay.has_value()) return std::optional<bool>(true);
   PN_ASSIGN_OR_RETURN(model::Port port, Get(ctx, id));
   const auth::Scope scope{port.meta.org_id, port.meta.project_id};
   PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kPort, scope));
@@ -271,9 +283,12 @@ absl::StatusOr<std::optional<bool>> PortService::TryDelete(const RequestContext&
     txn.ops.push_back(Op::Put(keys::Object(Kind::kFloatingIp, fip->meta.id), model::Encode(*fip)));
   }
 
-  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.Commit(ctx, "DeletePort", std::move(txn)));
   if (!result.succeeded) {
     return std::optional<bool>();
+  }
+  if (ctx.validate_only) {
+    return std::optional<bool>(true);
   }
   // Only now are the addresses free; the subnet may be gone already, then nothing to release.
   PN_ASSIGN_OR_RETURN(std::optional<model::Subnet> subnet,

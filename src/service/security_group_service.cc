@@ -23,6 +23,9 @@ std::optional<std::string> ReferenceKey(const model::SecurityGroup& group,
 
 absl::StatusOr<model::SecurityGroup> SecurityGroupService::Create(
     const RequestContext& ctx, const model::SecurityGroupSpec& spec) {
+  PN_ASSIGN_OR_RETURN(std::optional<model::SecurityGroup> replay,
+                      core_.Replay<model::SecurityGroup>(ctx, "CreateSecurityGroup"));
+  if (replay.has_value()) return *replay;
   PN_ASSIGN_OR_RETURN(auth::Scope scope, auth::ResolveCreateScope(ctx.principal, ctx.scope));
   PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kSecurityGroup, scope));
   PN_ASSIGN_OR_RETURN(model::SecurityGroup group, model::BuildSecurityGroup(spec));
@@ -34,7 +37,7 @@ absl::StatusOr<model::SecurityGroup> SecurityGroupService::Create(
   group.rules = model::AllowAllEgressRules();
   for (model::SecurityGroupRule& rule : group.rules) rule.id = core_.ids().NewId();
 
-  PN_RETURN_IF_ERROR(core_.Insert(Kind::kSecurityGroup, group));
+  PN_RETURN_IF_ERROR(core_.Insert(ctx, "CreateSecurityGroup", Kind::kSecurityGroup, group));
   return group;
 }
 
@@ -100,6 +103,9 @@ absl::StatusOr<model::SecurityGroup> SecurityGroupService::LoadWritable(const Re
 }
 
 absl::Status SecurityGroupService::Delete(const RequestContext& ctx, const std::string& id) {
+  PN_ASSIGN_OR_RETURN(std::optional<std::monostate> replay,
+                      core_.Replay<std::monostate>(ctx, "DeleteSecurityGroup"));
+  if (replay.has_value()) return absl::OkStatus();
   PN_ASSIGN_OR_RETURN(model::SecurityGroup group, LoadWritable(ctx, id));
   if (group.is_default) {
     return absl::FailedPreconditionError("the project's default security group cannot be deleted");
@@ -117,7 +123,8 @@ absl::Status SecurityGroupService::Delete(const RequestContext& ctx, const std::
     if (std::optional<std::string> ref = ReferenceKey(group, rule))
       txn.ops.push_back(Op::Delete(*ref));
   }
-  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result,
+                      core_.Commit(ctx, "DeleteSecurityGroup", std::move(txn)));
   if (result.failed_compare == 1) {
     return absl::FailedPreconditionError(
         absl::StrCat("security group ", id, " still has member ports"));
@@ -146,6 +153,9 @@ absl::StatusOr<model::SecurityGroup> SecurityGroupService::AddRule(
 absl::StatusOr<std::optional<model::SecurityGroup>> SecurityGroupService::TryAddRule(
     const RequestContext& ctx, const std::string& group_id,
     const model::SecurityGroupRuleSpec& spec) {
+  PN_ASSIGN_OR_RETURN(std::optional<model::SecurityGroup> replay,
+                      core_.Replay<model::SecurityGroup>(ctx, "AddSecurityGroupRule"));
+  if (replay.has_value()) return replay;
   PN_ASSIGN_OR_RETURN(model::SecurityGroup group, LoadWritable(ctx, group_id));
   PN_ASSIGN_OR_RETURN(model::SecurityGroupRule rule, model::BuildSecurityGroupRule(spec));
   store::Txn txn;
@@ -177,7 +187,8 @@ absl::StatusOr<std::optional<model::SecurityGroup>> SecurityGroupService::TryAdd
   if (std::optional<std::string> ref = ReferenceKey(group, rule)) {
     txn.ops.push_back(Op::Put(*ref, group_id));
   }
-  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.Commit(ctx, "AddSecurityGroupRule",
+                                                            std::move(txn), model::Encode(group)));
   if (!result.succeeded) {
     return std::optional<model::SecurityGroup>();
   }
@@ -194,6 +205,9 @@ absl::StatusOr<model::SecurityGroup> SecurityGroupService::RemoveRule(const Requ
 
 absl::StatusOr<std::optional<model::SecurityGroup>> SecurityGroupService::TryRemoveRule(
     const RequestContext& ctx, const std::string& group_id, const std::string& rule_id) {
+  PN_ASSIGN_OR_RETURN(std::optional<model::SecurityGroup> replay,
+                      core_.Replay<model::SecurityGroup>(ctx, "RemoveSecurityGroupRule"));
+  if (replay.has_value()) return replay;
   PN_ASSIGN_OR_RETURN(model::SecurityGroup group, LoadWritable(ctx, group_id));
   auto it = std::find_if(group.rules.begin(), group.rules.end(),
                          [&](const model::SecurityGroupRule& r) { return r.id == rule_id; });
@@ -210,7 +224,8 @@ absl::StatusOr<std::optional<model::SecurityGroup>> SecurityGroupService::TryRem
   txn.compares.push_back(
       Compare::ModRevisionIs(keys::Object(Kind::kSecurityGroup, group_id), group.meta.revision));
   txn.ops.push_back(Op::Put(keys::Object(Kind::kSecurityGroup, group_id), model::Encode(group)));
-  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.Commit(ctx, "RemoveSecurityGroupRule",
+                                                            std::move(txn), model::Encode(group)));
   if (!result.succeeded) {
     return std::optional<model::SecurityGroup>();
   }

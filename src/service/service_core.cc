@@ -1,6 +1,7 @@
 #include "service/service_core.h"
 
 #include <absl/strings/match.h>
+#include <nlohmann/json.hpp>
 
 namespace plasmanet::service {
 
@@ -11,7 +12,87 @@ void ServiceCore::StampNew(model::ObjectMeta& meta, const auth::Scope& scope) {
   meta.created_at = meta.updated_at = clock_.Now();
 }
 
-absl::Status ServiceCore::DeleteGuarded(auth::Kind kind, const model::ObjectMeta& meta,
+namespace {
+
+bool IsRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Request ids are scoped to the caller's project: one project's ids never replay another's.
+std::string RequestKey(const RequestContext& ctx) {
+  return absl::StrCat("/v1/requests/", ctx.principal.scope.org_id, "/",
+                      ctx.principal.scope.project_id, "/", ctx.request_id);
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<ServiceCore::RequestRecord>> ServiceCore::FindRequest(
+    const RequestContext& ctx, absl::string_view method) {
+  if (ctx.request_id.empty() || ctx.validate_only) {
+    return std::optional<RequestRecord>();
+  }
+  if (!IsRequestId(ctx.request_id)) {
+    return InvalidField("request_id", "must be 1-128 characters of letters, digits, - _ .");
+  }
+  PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> kv, store_.Get(RequestKey(ctx)));
+  if (!kv.has_value()) {
+    return std::optional<RequestRecord>();
+  }
+  nlohmann::json record = nlohmann::json::parse(kv->value, nullptr, /*allow_exceptions=*/false);
+  if (record.is_discarded() || !record.contains("method") || !record.contains("at")) {
+    return absl::DataLossError(absl::StrCat("corrupt request record ", kv->key));
+  }
+  if (absl::FromUnixSeconds(record["at"].get<int64_t>()) + kRequestIdLifetime < clock_.Now()) {
+    return std::optional<RequestRecord>();  // expired: the id may be used afresh
+  }
+  if (record["method"].get<std::string>() != method) {
+    return InvalidField("request_id",
+                        absl::StrCat("was already used for ", record["method"].get<std::string>()));
+  }
+  return std::optional<RequestRecord>(
+      RequestRecord{record.value("result", std::string()), kv->mod_revision});
+}
+
+absl::StatusOr<store::TxnResult> ServiceCore::Commit(const RequestContext& ctx,
+                                                     absl::string_view method, store::Txn txn,
+                                                     const std::string& result) {
+  if (ctx.validate_only) {
+    txn.ops.clear();  // the compares still run, atomically, against the current state
+    return store_.Commit(std::move(txn));
+  }
+  if (ctx.request_id.empty()) {
+    return store_.Commit(std::move(txn));
+  }
+  if (!IsRequestId(ctx.request_id)) {
+    return InvalidField("request_id", "must be 1-128 characters of letters, digits, - _ .");
+  }
+  // Recorded in the same transaction as the change itself: exactly once, even across crashes.
+  const std::string key = RequestKey(ctx);
+  PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> previous, store_.Get(key));
+  txn.compares.push_back(previous.has_value()
+                             ? store::Compare::ModRevisionIs(key, previous->mod_revision)
+                             : store::Compare::Absent(key));
+  nlohmann::json record{{"method", std::string(method)},
+                        {"at", absl::ToUnixSeconds(clock_.Now())},
+                        {"result", result}};
+  txn.ops.push_back(store::Op::Put(key, record.dump()));
+  const int request_compare = static_cast<int>(txn.compares.size()) - 1;
+  PN_ASSIGN_OR_RETURN(store::TxnResult committed, store_.Commit(std::move(txn)));
+  if (committed.failed_compare == request_compare) {
+    return absl::AbortedError(
+        absl::StrCat("request ", ctx.request_id, " is being carried out by another call; retry"));
+  }
+  return committed;
+}
+
+absl::Status ServiceCore::DeleteGuarded(const RequestContext& ctx, absl::string_view method,
+                                        auth::Kind kind, const model::ObjectMeta& meta,
                                         const std::vector<MustBeEmpty>& must_be_empty,
                                         std::vector<store::Op> extra_ops) {
   const auth::Scope scope{meta.org_id, meta.project_id};
@@ -23,7 +104,7 @@ absl::Status ServiceCore::DeleteGuarded(auth::Kind kind, const model::ObjectMeta
   txn.ops = std::move(extra_ops);
   txn.ops.push_back(store::Op::Delete(keys::Object(kind, meta.id)));
   txn.ops.push_back(store::Op::Delete(keys::ScopeEntry(scope, kind, meta.id)));
-  PN_ASSIGN_OR_RETURN(store::TxnResult result, store_.Commit(std::move(txn)));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, Commit(ctx, method, std::move(txn)));
   if (result.failed_compare >= 1) {
     return absl::FailedPreconditionError(must_be_empty[result.failed_compare - 1].message);
   }

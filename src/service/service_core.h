@@ -11,6 +11,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include <absl/status/statusor.h>
@@ -34,7 +36,14 @@ namespace plasmanet::service {
 struct RequestContext {
   auth::Principal principal;
   std::optional<auth::Scope> scope;
+  // Safe retries: a mutation carrying a request id already seen in the caller's project
+  // within kRequestIdLifetime does nothing again and returns the first result.
+  std::string request_id;
+  // Run every check, including the store's compares, and change nothing.
+  bool validate_only = false;
 };
+
+inline constexpr absl::Duration kRequestIdLifetime = absl::Hours(24);
 
 struct ListOptions {
   int page_size = 0;       // 0: kDefaultPageSize; at most kMaxPageSize
@@ -96,11 +105,25 @@ class ServiceCore {
   // Fills identity and timestamps of a new object's meta.
   void StampNew(model::ObjectMeta& meta, const auth::Scope& scope);
 
+  // The first result of `method` under ctx.request_id, if this request was already carried
+  // out: the object it returned (T = model type), or std::monostate for methods without one.
+  // INVALID_ARGUMENT if the id was used for another method or is malformed.
+  template <typename T>
+  absl::StatusOr<std::optional<T>> Replay(const RequestContext& ctx, absl::string_view method);
+
+  // Commits the transaction of `method`. With ctx.request_id, also records `result` (the
+  // encoded object returned, or empty) under it, atomically; a concurrent request with the same
+  // id is ABORTED (retrying then replays). With ctx.validate_only, evaluates the compares and
+  // writes nothing. Callers skip their side effects (IPAM) when validate_only is set.
+  absl::StatusOr<store::TxnResult> Commit(const RequestContext& ctx, absl::string_view method,
+                                          store::Txn txn, const std::string& result = "");
+
   // Commits a new object (already stamped) with its scope index entry, plus `txn`'s own
   // compares and ops, and sets its revision. For objects whose creation reads nothing that
   // could change: a failed compare can only be an id collision, which is ABORTED.
   template <typename T>
-  absl::Status Insert(auth::Kind kind, T& object, store::Txn txn = {});
+  absl::Status Insert(const RequestContext& ctx, absl::string_view method, auth::Kind kind,
+                      T& object, store::Txn txn = {});
 
   // A child relation that must be empty before its parent may go, and what to say if not.
   struct MustBeEmpty {
@@ -110,11 +133,19 @@ class ServiceCore {
   // Deletes an object read at `meta.revision`, with its scope index entry and `extra_ops`,
   // provided every `must_be_empty` prefix is empty (FAILED_PRECONDITION with its message
   // otherwise) and the object did not change since it was read (ABORTED otherwise).
-  absl::Status DeleteGuarded(auth::Kind kind, const model::ObjectMeta& meta,
+  absl::Status DeleteGuarded(const RequestContext& ctx, absl::string_view method, auth::Kind kind,
+                             const model::ObjectMeta& meta,
                              const std::vector<MustBeEmpty>& must_be_empty,
                              std::vector<store::Op> extra_ops = {});
 
  private:
+  struct RequestRecord {
+    std::string result;  // what Commit recorded
+    int64_t revision;    // the revision of the original commit
+  };
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestContext& ctx,
+                                                           absl::string_view method);
+
   // One page of keys to list: a tenant's scope index, or the objects themselves.
   absl::StatusOr<std::vector<store::KeyValue>> ScanIds(const auth::Principal& principal,
                                                        auth::Kind kind, const ListOptions& options,
@@ -205,12 +236,30 @@ absl::StatusOr<ListPage<T>> ServiceCore::List(const auth::Principal& principal, 
 }
 
 template <typename T>
-absl::Status ServiceCore::Insert(auth::Kind kind, T& object, store::Txn txn) {
+absl::StatusOr<std::optional<T>> ServiceCore::Replay(const RequestContext& ctx,
+                                                     absl::string_view method) {
+  PN_ASSIGN_OR_RETURN(std::optional<RequestRecord> record, FindRequest(ctx, method));
+  if (!record.has_value()) {
+    return std::optional<T>();
+  }
+  if constexpr (std::is_same_v<T, std::monostate>) {
+    return std::optional<T>(std::monostate());
+  } else {
+    PN_ASSIGN_OR_RETURN(T object, model::Decode<T>(record->result));
+    object.meta.revision = record->revision;
+    return std::optional<T>(std::move(object));
+  }
+}
+
+template <typename T>
+absl::Status ServiceCore::Insert(const RequestContext& ctx, absl::string_view method,
+                                 auth::Kind kind, T& object, store::Txn txn) {
   const auth::Scope scope{object.meta.org_id, object.meta.project_id};
   txn.compares.push_back(store::Compare::Absent(keys::Object(kind, object.meta.id)));
   txn.ops.push_back(store::Op::Put(keys::Object(kind, object.meta.id), model::Encode(object)));
   txn.ops.push_back(store::Op::Put(keys::ScopeEntry(scope, kind, object.meta.id), ""));
-  PN_ASSIGN_OR_RETURN(store::TxnResult result, store_.Commit(std::move(txn)));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result,
+                      Commit(ctx, method, std::move(txn), model::Encode(object)));
   if (!result.succeeded) {
     return absl::AbortedError(
         absl::StrCat(auth::KindName(kind), " id collision; retry the request"));

@@ -15,6 +15,9 @@ absl::StatusOr<model::Subnet> SubnetService::Create(const RequestContext& ctx,
 
 absl::StatusOr<std::optional<model::Subnet>> SubnetService::TryCreate(
     const RequestContext& ctx, const model::SubnetSpec& spec) {
+  PN_ASSIGN_OR_RETURN(std::optional<model::Subnet> replay,
+                      core_.Replay<model::Subnet>(ctx, "CreateSubnet"));
+  if (replay.has_value()) return replay;
   PN_ASSIGN_OR_RETURN(model::Vpc vpc, core_.LoadVisible<model::Vpc>(ctx.principal, Kind::kVpc,
                                                                     spec.vpc_id, "subnet.vpc_id"));
   // A subnet lives in its VPC's project, whoever creates it.
@@ -51,7 +54,8 @@ absl::StatusOr<std::optional<model::Subnet>> SubnetService::TryCreate(
   txn.ops.push_back(Op::Put(keys::Object(Kind::kSubnet, subnet.meta.id), model::Encode(subnet)));
   txn.ops.push_back(Op::Put(keys::ScopeEntry(scope, Kind::kSubnet, subnet.meta.id), ""));
   txn.ops.push_back(Op::Put(keys::Child(Relation::kVpcSubnets, vpc.meta.id, subnet.meta.id), ""));
-  PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.store().Commit(std::move(txn)));
+  PN_ASSIGN_OR_RETURN(store::TxnResult result,
+                      core_.Commit(ctx, "CreateSubnet", std::move(txn), model::Encode(subnet)));
   if (!result.succeeded) {
     return std::optional<model::Subnet>();  // the VPC or its subnets changed: check again
   }
@@ -74,15 +78,18 @@ absl::StatusOr<ListPage<model::Subnet>> SubnetService::List(const RequestContext
 }
 
 absl::Status SubnetService::Delete(const RequestContext& ctx, const std::string& id) {
+  PN_ASSIGN_OR_RETURN(std::optional<std::monostate> replay,
+                      core_.Replay<std::monostate>(ctx, "DeleteSubnet"));
+  if (replay.has_value()) return absl::OkStatus();
   PN_ASSIGN_OR_RETURN(model::Subnet subnet, Get(ctx, id));
   PN_RETURN_IF_ERROR(
       auth::CheckWrite(ctx.principal, Kind::kSubnet, {subnet.meta.org_id, subnet.meta.project_id}));
   PN_RETURN_IF_ERROR(
-      core_.DeleteGuarded(Kind::kSubnet, subnet.meta,
+      core_.DeleteGuarded(ctx, "DeleteSubnet", Kind::kSubnet, subnet.meta,
                           {{keys::Children(Relation::kSubnetPorts, id),
                             absl::StrCat("subnet ", id, " still has ports; delete them first")}},
                           {Op::Delete(keys::Child(Relation::kVpcSubnets, subnet.vpc_id, id))}));
-  core_.ipam().Forget(id);
+  if (!ctx.validate_only) core_.ipam().Forget(id);
   return absl::OkStatus();
 }
 
