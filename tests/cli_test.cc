@@ -38,10 +38,11 @@ class CliTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     const std::string tokens = (dir_ / "tokens").string();
     std::ofstream(tokens) << kAcme << " acme web member\n" << kGlobex << " globex shop member\n";
-    daemon_ = testing::Spawn(PLASMANETD_PATH,
-                             {"--store", "sqlite:" + (dir_ / "db").string(), "--tokens", tokens,
-                              "--listen", "127.0.0.1:0"},
-                             STDERR_FILENO);
+    daemon_ =
+        testing::Spawn(PLASMANETD_PATH,
+                       {"--store", "sqlite:" + (dir_ / "db").string(), "--tokens", tokens,
+                        "--listen", "127.0.0.1:0", "--audit-log", (dir_ / "audit.log").string()},
+                       STDERR_FILENO);
     ASSERT_GT(daemon_.pid, 0);
     // The start line names the bound port.
     char line[1024];

@@ -46,7 +46,8 @@ class DaemonTest : public ::testing::Test {
   }
   // Flags every start needs: a token file and a free port.
   std::vector<std::string> With(std::vector<std::string> args) {
-    args.insert(args.end(), {"--tokens", tokens_, "--listen", "127.0.0.1:0"});
+    args.insert(args.end(), {"--tokens", tokens_, "--listen", "127.0.0.1:0", "--audit-log",
+                             (dir_ / "audit.log").string()});
     return args;
   }
   std::string tokens_;
@@ -64,6 +65,7 @@ TEST_F(DaemonTest, StartsOnSqliteAndStopsCleanlyOnSigterm) {
   EXPECT_THAT(started, HasSubstr("store opened backend=sqlite"));
   EXPECT_THAT(started, HasSubstr("api listening address=127.0.0.1:0"));
   EXPECT_THAT(started, HasSubstr("tokens=1"));
+  EXPECT_THAT(started, HasSubstr("audit log opened"));
   EXPECT_TRUE(std::filesystem::exists(pidfile));
 
   kill(p.pid, SIGTERM);
@@ -103,7 +105,8 @@ TEST_F(DaemonTest, RefusesBadStoreAndSecondInstance) {
 
 TEST_F(DaemonTest, RefusesToRunWithoutAValidTokenFile) {
   int status = 0;
-  testing::Child none = Start({"--store", "sqlite:" + (dir_ / "db").string()});
+  testing::Child none = Start({"--store", "sqlite:" + (dir_ / "db").string(), "--audit-log",
+                               (dir_ / "audit.log").string()});
   const std::string missing = ReadUntil(none.output, "\x01");
   waitpid(none.pid, &status, 0);
   fclose(none.output);

@@ -11,13 +11,14 @@
 
 namespace plasmanet::api {
 
-ApiServer::ApiServer(service::Services& services, const auth::TokenFile& tokens)
-    : vpcs_(services, tokens),
-      subnets_(services, tokens),
-      ports_(services, tokens, stopping_),
-      security_groups_(services, tokens),
-      external_networks_(services, tokens),
-      floating_ips_(services, tokens) {}
+ApiServer::ApiServer(service::Services& services, const auth::TokenFile& tokens, AuditLog& audit)
+    : deps_{services, tokens, audit, stopping_},
+      vpcs_(deps_),
+      subnets_(deps_),
+      ports_(deps_),
+      security_groups_(deps_),
+      external_networks_(deps_),
+      floating_ips_(deps_) {}
 
 ApiServer::~ApiServer() {
   if (server_ != nullptr) Shutdown(absl::ZeroDuration());
@@ -25,8 +26,9 @@ ApiServer::~ApiServer() {
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(service::Services& services,
                                                             const auth::TokenFile& tokens,
+                                                            AuditLog& audit,
                                                             const ApiServerOptions& options) {
-  std::unique_ptr<ApiServer> server(new ApiServer(services, tokens));
+  std::unique_ptr<ApiServer> server(new ApiServer(services, tokens, audit));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 

@@ -33,9 +33,11 @@ struct ApiServerOptions {
 
 class ApiServer {
  public:
-  // `services` and `tokens` must outlive the server. UNAVAILABLE if the address cannot be bound.
+  // `services`, `tokens` and `audit` must outlive the server. UNAVAILABLE if the address
+  // cannot be bound.
   static absl::StatusOr<std::unique_ptr<ApiServer>> Start(service::Services& services,
                                                           const auth::TokenFile& tokens,
+                                                          AuditLog& audit,
                                                           const ApiServerOptions& options);
   ~ApiServer();
 
@@ -44,9 +46,10 @@ class ApiServer {
   void Shutdown(absl::Duration grace);
 
  private:
-  ApiServer(service::Services& services, const auth::TokenFile& tokens);
+  ApiServer(service::Services& services, const auth::TokenFile& tokens, AuditLog& audit);
 
   std::atomic<bool> stopping_{false};  // before the services that read it
+  ApiDeps deps_;
   VpcApi vpcs_;
   SubnetApi subnets_;
   PortApi ports_;

@@ -1,11 +1,13 @@
 // plasmanet.v1 over a real gRPC channel to an in-process server on a real SQLite store.
 
 #include <filesystem>
+#include <fstream>
 
 #include <absl/strings/str_cat.h>
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include "api/api_server.h"
@@ -49,7 +51,8 @@ class ApiTest : public ::testing::Test {
     store_ = std::move(*store::sqlite::SqliteStore::Open((dir_ / "store.db").string()));
     services_ = std::make_unique<service::Services>(*store_, RealClock::Get());
     tokens_ = *auth::TokenFile::Parse(kTokens);
-    server_ = std::move(*ApiServer::Start(*services_, tokens_, {.listen = "127.0.0.1:0"}));
+    audit_ = std::move(*AuditLog::Open((dir_ / "audit.log").string(), RealClock::Get()));
+    server_ = std::move(*ApiServer::Start(*services_, tokens_, *audit_, {.listen = "127.0.0.1:0"}));
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
     vpcs_ = v1::VpcService::NewStub(channel_);
@@ -112,6 +115,7 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<service::Services> services_;
   auth::TokenFile tokens_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<ApiServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::VpcService::Stub> vpcs_;
@@ -463,6 +467,37 @@ TEST_F(ApiTest, RequestIdReplaysAndValidateOnlyChangesNothing) {
   v1::ListVpcsResponse list;
   Call(vpcs_, &v1::VpcService::Stub::ListVpcs, kAlice, v1::ListVpcsRequest(), &list);
   EXPECT_THAT(list.vpcs(), SizeIs(1));
+}
+
+TEST_F(ApiTest, EveryMutationLeavesOneAuditLineReadsNone) {
+  v1::Vpc vpc = CreateVpc(kAlice, "10.0.0.0/16");
+  v1::Vpc refused;
+  Call(vpcs_, &v1::VpcService::Stub::CreateVpc, kRita, v1::CreateVpcRequest(), &refused);
+  Call(vpcs_, &v1::VpcService::Stub::CreateVpc, "forged-token", v1::CreateVpcRequest(), &refused);
+  v1::ListVpcsResponse list;
+  Call(vpcs_, &v1::VpcService::Stub::ListVpcs, kAlice, v1::ListVpcsRequest(), &list);
+  v1::DeleteVpcRequest del;
+  del.set_id(vpc.metadata().id());
+  del.set_request_id("audit-del-1");
+  v1::DeleteResponse d;
+  Call(vpcs_, &v1::VpcService::Stub::DeleteVpc, kAlice, del, &d);
+
+  std::ifstream in(dir_ / "audit.log");
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0]["method"], "CreateVpc");
+  EXPECT_EQ(lines[0]["object"], vpc.metadata().id());
+  EXPECT_EQ(lines[0]["project"], "web");
+  EXPECT_EQ(lines[0]["roles"][0], "member");
+  EXPECT_EQ(lines[0]["code"], "OK");
+  EXPECT_EQ(lines[1]["code"], "PERMISSION_DENIED");
+  EXPECT_EQ(lines[1]["principal"], "acme/web/rita...");
+  EXPECT_EQ(lines[2]["code"], "UNAUTHENTICATED");
+  EXPECT_EQ(lines[2]["principal"], "");
+  EXPECT_EQ(lines[3]["method"], "DeleteVpc");
+  EXPECT_EQ(lines[3]["request_id"], "audit-del-1");
+  EXPECT_EQ(lines[3]["object"], vpc.metadata().id());
 }
 
 TEST_F(ApiTest, ListsPaginate) {

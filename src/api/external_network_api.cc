@@ -8,13 +8,16 @@ namespace plasmanet::api {
 grpc::Status ExternalNetworkApi::CreateExternalNetwork(
     grpc::ServerContext* context, const v1::CreateExternalNetworkRequest* request,
     v1::ExternalNetwork* response) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(model::ExternalNetwork created,
-                        services_.external_networks.Create(MutationContext(who, *request),
-                                                           ToSpec(request->external_network())));
-    *response = ToProto(created);
-    return absl::OkStatus();
-  });
+  return ServeMutation(
+      context, deps_, "CreateExternalNetwork", *request, [&] { return response->metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        PN_ASSIGN_OR_RETURN(
+            model::ExternalNetwork created,
+            services_.external_networks.Create(MutationContext(who, *request),
+                                               ToSpec(request->external_network())));
+        *response = ToProto(created);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status ExternalNetworkApi::GetExternalNetwork(grpc::ServerContext* context,
@@ -47,9 +50,11 @@ grpc::Status ExternalNetworkApi::ListExternalNetworks(
 grpc::Status ExternalNetworkApi::DeleteExternalNetwork(
     grpc::ServerContext* context, const v1::DeleteExternalNetworkRequest* request,
     v1::DeleteResponse*) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.external_networks.Delete(MutationContext(who, *request), request->id());
-  });
+  return ServeMutation(
+      context, deps_, "DeleteExternalNetwork", *request, [&] { return request->id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        return services_.external_networks.Delete(MutationContext(who, *request), request->id());
+      });
 }
 
 }  // namespace plasmanet::api

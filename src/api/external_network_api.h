@@ -1,6 +1,7 @@
 // ExternalNetworkApi: plasmanet.v1.ExternalNetworkService over the service layer. Thread-safe.
 #pragma once
 
+#include "api/grpc_call.h"
 #include "auth/token_file.h"
 #include "plasmanet/v1/api.grpc.pb.h"
 #include "service/services.h"
@@ -9,9 +10,9 @@ namespace plasmanet::api {
 
 class ExternalNetworkApi final : public v1::ExternalNetworkService::Service {
  public:
-  // `services` and `tokens` must outlive this object.
-  ExternalNetworkApi(service::Services& services, const auth::TokenFile& tokens)
-      : services_(services), tokens_(tokens) {}
+  // `deps` must outlive this object.
+  explicit ExternalNetworkApi(const ApiDeps& deps)
+      : deps_(deps), services_(deps.services), tokens_(deps.tokens) {}
 
   grpc::Status CreateExternalNetwork(grpc::ServerContext* context,
                                      const v1::CreateExternalNetworkRequest* request,
@@ -27,6 +28,7 @@ class ExternalNetworkApi final : public v1::ExternalNetworkService::Service {
                                      v1::DeleteResponse* response) override;
 
  private:
+  const ApiDeps& deps_;
   service::Services& services_;
   const auth::TokenFile& tokens_;
 };

@@ -8,13 +8,15 @@ namespace plasmanet::api {
 grpc::Status FloatingIpApi::CreateFloatingIp(grpc::ServerContext* context,
                                              const v1::CreateFloatingIpRequest* request,
                                              v1::FloatingIp* response) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(model::FloatingIp created,
-                        services_.floating_ips.Create(MutationContext(who, *request),
-                                                      ToSpec(request->floating_ip())));
-    *response = ToProto(created);
-    return absl::OkStatus();
-  });
+  return ServeMutation(
+      context, deps_, "CreateFloatingIp", *request, [&] { return response->metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        PN_ASSIGN_OR_RETURN(model::FloatingIp created,
+                            services_.floating_ips.Create(MutationContext(who, *request),
+                                                          ToSpec(request->floating_ip())));
+        *response = ToProto(created);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status FloatingIpApi::GetFloatingIp(grpc::ServerContext* context,
@@ -46,9 +48,11 @@ grpc::Status FloatingIpApi::ListFloatingIps(grpc::ServerContext* context,
 grpc::Status FloatingIpApi::DeleteFloatingIp(grpc::ServerContext* context,
                                              const v1::DeleteFloatingIpRequest* request,
                                              v1::DeleteResponse*) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.floating_ips.Delete(MutationContext(who, *request), request->id());
-  });
+  return ServeMutation(
+      context, deps_, "DeleteFloatingIp", *request, [&] { return request->id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        return services_.floating_ips.Delete(MutationContext(who, *request), request->id());
+      });
 }
 
 }  // namespace plasmanet::api

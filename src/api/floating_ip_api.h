@@ -1,6 +1,7 @@
 // FloatingIpApi: plasmanet.v1.FloatingIpService over the service layer. Thread-safe.
 #pragma once
 
+#include "api/grpc_call.h"
 #include "auth/token_file.h"
 #include "plasmanet/v1/api.grpc.pb.h"
 #include "service/services.h"
@@ -9,9 +10,9 @@ namespace plasmanet::api {
 
 class FloatingIpApi final : public v1::FloatingIpService::Service {
  public:
-  // `services` and `tokens` must outlive this object.
-  FloatingIpApi(service::Services& services, const auth::TokenFile& tokens)
-      : services_(services), tokens_(tokens) {}
+  // `deps` must outlive this object.
+  explicit FloatingIpApi(const ApiDeps& deps)
+      : deps_(deps), services_(deps.services), tokens_(deps.tokens) {}
 
   grpc::Status CreateFloatingIp(grpc::ServerContext* context,
                                 const v1::CreateFloatingIpRequest* request,
@@ -26,6 +27,7 @@ class FloatingIpApi final : public v1::FloatingIpService::Service {
                                 v1::DeleteResponse* response) override;
 
  private:
+  const ApiDeps& deps_;
   service::Services& services_;
   const auth::TokenFile& tokens_;
 };

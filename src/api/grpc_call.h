@@ -11,14 +11,18 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
+
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
 #include <grpcpp/grpcpp.h>
 
+#include "api/audit_log.h"
 #include "auth/principal.h"
 #include "auth/token_file.h"
 #include "plasmanet/v1/api.pb.h"
 #include "service/service_core.h"
+#include "service/services.h"
 
 namespace plasmanet::api {
 
@@ -32,6 +36,14 @@ absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContext& context,
 // The gRPC status for `status`, adding the field trailer to `context` when there is one.
 grpc::Status ToGrpcStatus(grpc::ServerContext* context, const absl::Status& status);
 
+// What every API service needs. Owned by ApiServer; outlives the services.
+struct ApiDeps {
+  service::Services& services;
+  const auth::TokenFile& tokens;
+  AuditLog& audit;
+  const std::atomic<bool>& stopping;  // the server is shutting down
+};
+
 // Authenticates, then runs `body(principal)` and returns its status in gRPC form.
 template <typename Body>
 grpc::Status Serve(grpc::ServerContext* context, const auth::TokenFile& tokens, Body&& body) {
@@ -40,6 +52,26 @@ grpc::Status Serve(grpc::ServerContext* context, const auth::TokenFile& tokens, 
     return ToGrpcStatus(context, principal.status());
   }
   return ToGrpcStatus(context, body(*principal));
+}
+
+// Serve for calls that change something: also writes the audit line, naming the object
+// `object()` returns once the body ran (the new id for a create).
+template <typename Request, typename Object, typename Body>
+grpc::Status ServeMutation(grpc::ServerContext* context, const ApiDeps& deps,
+                           absl::string_view method, const Request& request, Object&& object,
+                           Body&& body) {
+  AuditEntry entry{nullptr, method, "", request.request_id(), request.validate_only()};
+  absl::StatusOr<auth::Principal> principal = Authenticate(*context, deps.tokens);
+  if (!principal.ok()) {
+    deps.audit.Record(entry, principal.status());
+    return ToGrpcStatus(context, principal.status());
+  }
+  entry.principal = &*principal;
+  const absl::Status status = body(*principal);
+  const std::string id = object();
+  entry.object = id;
+  deps.audit.Record(entry, status);
+  return ToGrpcStatus(context, status);
 }
 
 // The request context of a mutation: principal, the scope it names (if its request has one),

@@ -7,12 +7,15 @@ namespace plasmanet::api {
 
 grpc::Status PortApi::CreatePort(grpc::ServerContext* context, const v1::CreatePortRequest* request,
                                  v1::Port* response) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(model::Port created,
-                        services_.ports.Create(MutationContext(who, *request), ToSpec(*request)));
-    *response = ToProto(created);
-    return absl::OkStatus();
-  });
+  return ServeMutation(
+      context, deps_, "CreatePort", *request, [&] { return response->metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        PN_ASSIGN_OR_RETURN(
+            model::Port created,
+            services_.ports.Create(MutationContext(who, *request), ToSpec(*request)));
+        *response = ToProto(created);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status PortApi::GetPort(grpc::ServerContext* context, const v1::GetPortRequest* request,
@@ -43,9 +46,11 @@ grpc::Status PortApi::ListPorts(grpc::ServerContext* context, const v1::ListPort
 
 grpc::Status PortApi::DeletePort(grpc::ServerContext* context, const v1::DeletePortRequest* request,
                                  v1::DeleteResponse*) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.ports.Delete(MutationContext(who, *request), request->id());
-  });
+  return ServeMutation(
+      context, deps_, "DeletePort", *request, [&] { return request->id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        return services_.ports.Delete(MutationContext(who, *request), request->id());
+      });
 }
 
 grpc::Status PortApi::WatchPorts(grpc::ServerContext* context, const v1::WatchPortsRequest* request,
@@ -66,11 +71,11 @@ grpc::Status PortApi::WatchPorts(grpc::ServerContext* context, const v1::WatchPo
       return writer->Write(out);  // false once the client is gone
     };
     PN_RETURN_IF_ERROR(services_.ports.Watch({who, std::nullopt}, options, emit, [&] {
-      return context->IsCancelled() || stopping_.load();
+      return context->IsCancelled() || deps_.stopping.load();
     }));
-    return stopping_.load() ? absl::UnavailableError(
-                                  "the server is shutting down; resume from the last revision")
-                            : absl::OkStatus();
+    return deps_.stopping.load() ? absl::UnavailableError(
+                                       "the server is shutting down; resume from the last revision")
+                                 : absl::OkStatus();
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 
+#include "api/grpc_call.h"
 #include "auth/token_file.h"
 #include "plasmanet/v1/api.grpc.pb.h"
 #include "service/services.h"
@@ -11,11 +12,9 @@ namespace plasmanet::api {
 
 class PortApi final : public v1::PortService::Service {
  public:
-  // `services`, `tokens` and `stopping` must outlive this object. Watch streams end when
-  // `stopping` becomes true (the server is shutting down).
-  PortApi(service::Services& services, const auth::TokenFile& tokens,
-          const std::atomic<bool>& stopping)
-      : services_(services), tokens_(tokens), stopping_(stopping) {}
+  // `deps` must outlive this object.
+  explicit PortApi(const ApiDeps& deps)
+      : deps_(deps), services_(deps.services), tokens_(deps.tokens) {}
 
   grpc::Status CreatePort(grpc::ServerContext* context, const v1::CreatePortRequest* request,
                           v1::Port* response) override;
@@ -29,9 +28,9 @@ class PortApi final : public v1::PortService::Service {
                           grpc::ServerWriter<v1::PortEvent>* writer) override;
 
  private:
+  const ApiDeps& deps_;
   service::Services& services_;
   const auth::TokenFile& tokens_;
-  const std::atomic<bool>& stopping_;
 };
 
 }  // namespace plasmanet::api

@@ -8,13 +8,15 @@ namespace plasmanet::api {
 grpc::Status SecurityGroupApi::CreateSecurityGroup(grpc::ServerContext* context,
                                                    const v1::CreateSecurityGroupRequest* request,
                                                    v1::SecurityGroup* response) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(model::SecurityGroup created,
-                        services_.security_groups.Create(MutationContext(who, *request),
-                                                         ToSpec(request->security_group())));
-    *response = ToProto(created);
-    return absl::OkStatus();
-  });
+  return ServeMutation(
+      context, deps_, "CreateSecurityGroup", *request, [&] { return response->metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        PN_ASSIGN_OR_RETURN(model::SecurityGroup created,
+                            services_.security_groups.Create(MutationContext(who, *request),
+                                                             ToSpec(request->security_group())));
+        *response = ToProto(created);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status SecurityGroupApi::GetSecurityGroup(grpc::ServerContext* context,
@@ -47,35 +49,43 @@ grpc::Status SecurityGroupApi::ListSecurityGroups(grpc::ServerContext* context,
 grpc::Status SecurityGroupApi::DeleteSecurityGroup(grpc::ServerContext* context,
                                                    const v1::DeleteSecurityGroupRequest* request,
                                                    v1::DeleteResponse*) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.security_groups.Delete(MutationContext(who, *request), request->id());
-  });
+  return ServeMutation(
+      context, deps_, "DeleteSecurityGroup", *request, [&] { return request->id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        return services_.security_groups.Delete(MutationContext(who, *request), request->id());
+      });
 }
 
 grpc::Status SecurityGroupApi::AddSecurityGroupRule(grpc::ServerContext* context,
                                                     const v1::AddSecurityGroupRuleRequest* request,
                                                     v1::SecurityGroup* response) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(
-        model::SecurityGroup group,
-        services_.security_groups.AddRule(MutationContext(who, *request),
-                                          request->security_group_id(), ToSpec(request->rule())));
-    *response = ToProto(group);
-    return absl::OkStatus();
-  });
+  return ServeMutation(
+      context, deps_, "AddSecurityGroupRule", *request,
+      [&] { return request->security_group_id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        PN_ASSIGN_OR_RETURN(model::SecurityGroup group,
+                            services_.security_groups.AddRule(MutationContext(who, *request),
+                                                              request->security_group_id(),
+                                                              ToSpec(request->rule())));
+        *response = ToProto(group);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status SecurityGroupApi::RemoveSecurityGroupRule(
     grpc::ServerContext* context, const v1::RemoveSecurityGroupRuleRequest* request,
     v1::SecurityGroup* response) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(
-        model::SecurityGroup group,
-        services_.security_groups.RemoveRule(MutationContext(who, *request),
-                                             request->security_group_id(), request->rule_id()));
-    *response = ToProto(group);
-    return absl::OkStatus();
-  });
+  return ServeMutation(
+      context, deps_, "RemoveSecurityGroupRule", *request,
+      [&] { return request->security_group_id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        PN_ASSIGN_OR_RETURN(
+            model::SecurityGroup group,
+            services_.security_groups.RemoveRule(MutationContext(who, *request),
+                                                 request->security_group_id(), request->rule_id()));
+        *response = ToProto(group);
+        return absl::OkStatus();
+      });
 }
 
 }  // namespace plasmanet::api

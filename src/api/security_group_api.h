@@ -1,6 +1,7 @@
 // SecurityGroupApi: plasmanet.v1.SecurityGroupService over the service layer. Thread-safe.
 #pragma once
 
+#include "api/grpc_call.h"
 #include "auth/token_file.h"
 #include "plasmanet/v1/api.grpc.pb.h"
 #include "service/services.h"
@@ -9,9 +10,9 @@ namespace plasmanet::api {
 
 class SecurityGroupApi final : public v1::SecurityGroupService::Service {
  public:
-  // `services` and `tokens` must outlive this object.
-  SecurityGroupApi(service::Services& services, const auth::TokenFile& tokens)
-      : services_(services), tokens_(tokens) {}
+  // `deps` must outlive this object.
+  explicit SecurityGroupApi(const ApiDeps& deps)
+      : deps_(deps), services_(deps.services), tokens_(deps.tokens) {}
 
   grpc::Status CreateSecurityGroup(grpc::ServerContext* context,
                                    const v1::CreateSecurityGroupRequest* request,
@@ -33,6 +34,7 @@ class SecurityGroupApi final : public v1::SecurityGroupService::Service {
                                        v1::SecurityGroup* response) override;
 
  private:
+  const ApiDeps& deps_;
   service::Services& services_;
   const auth::TokenFile& tokens_;
 };

@@ -7,13 +7,15 @@ namespace plasmanet::api {
 
 grpc::Status SubnetApi::CreateSubnet(grpc::ServerContext* context,
                                      const v1::CreateSubnetRequest* request, v1::Subnet* response) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(
-        model::Subnet created,
-        services_.subnets.Create(MutationContext(who, *request), ToSpec(request->subnet())));
-    *response = ToProto(created);
-    return absl::OkStatus();
-  });
+  return ServeMutation(
+      context, deps_, "CreateSubnet", *request, [&] { return response->metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        PN_ASSIGN_OR_RETURN(
+            model::Subnet created,
+            services_.subnets.Create(MutationContext(who, *request), ToSpec(request->subnet())));
+        *response = ToProto(created);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status SubnetApi::GetSubnet(grpc::ServerContext* context, const v1::GetSubnetRequest* request,
@@ -44,9 +46,11 @@ grpc::Status SubnetApi::ListSubnets(grpc::ServerContext* context,
 
 grpc::Status SubnetApi::DeleteSubnet(grpc::ServerContext* context,
                                      const v1::DeleteSubnetRequest* request, v1::DeleteResponse*) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.subnets.Delete(MutationContext(who, *request), request->id());
-  });
+  return ServeMutation(
+      context, deps_, "DeleteSubnet", *request, [&] { return request->id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        return services_.subnets.Delete(MutationContext(who, *request), request->id());
+      });
 }
 
 }  // namespace plasmanet::api

@@ -1,6 +1,7 @@
 // SubnetApi: plasmanet.v1.SubnetService over the service layer. Thread-safe.
 #pragma once
 
+#include "api/grpc_call.h"
 #include "auth/token_file.h"
 #include "plasmanet/v1/api.grpc.pb.h"
 #include "service/services.h"
@@ -9,9 +10,9 @@ namespace plasmanet::api {
 
 class SubnetApi final : public v1::SubnetService::Service {
  public:
-  // `services` and `tokens` must outlive this object.
-  SubnetApi(service::Services& services, const auth::TokenFile& tokens)
-      : services_(services), tokens_(tokens) {}
+  // `deps` must outlive this object.
+  explicit SubnetApi(const ApiDeps& deps)
+      : deps_(deps), services_(deps.services), tokens_(deps.tokens) {}
 
   grpc::Status CreateSubnet(grpc::ServerContext* context, const v1::CreateSubnetRequest* request,
                             v1::Subnet* response) override;
@@ -23,6 +24,7 @@ class SubnetApi final : public v1::SubnetService::Service {
                             v1::DeleteResponse* response) override;
 
  private:
+  const ApiDeps& deps_;
   service::Services& services_;
   const auth::TokenFile& tokens_;
 };

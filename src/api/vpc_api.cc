@@ -7,12 +7,15 @@ namespace plasmanet::api {
 
 grpc::Status VpcApi::CreateVpc(grpc::ServerContext* context, const v1::CreateVpcRequest* request,
                                v1::Vpc* response) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    PN_ASSIGN_OR_RETURN(model::Vpc created, services_.vpcs.Create(MutationContext(who, *request),
-                                                                  ToSpec(request->vpc())));
-    *response = ToProto(created);
-    return absl::OkStatus();
-  });
+  return ServeMutation(
+      context, deps_, "CreateVpc", *request, [&] { return response->metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        PN_ASSIGN_OR_RETURN(
+            model::Vpc created,
+            services_.vpcs.Create(MutationContext(who, *request), ToSpec(request->vpc())));
+        *response = ToProto(created);
+        return absl::OkStatus();
+      });
 }
 
 grpc::Status VpcApi::GetVpc(grpc::ServerContext* context, const v1::GetVpcRequest* request,
@@ -39,9 +42,11 @@ grpc::Status VpcApi::ListVpcs(grpc::ServerContext* context, const v1::ListVpcsRe
 
 grpc::Status VpcApi::DeleteVpc(grpc::ServerContext* context, const v1::DeleteVpcRequest* request,
                                v1::DeleteResponse*) {
-  return Serve(context, tokens_, [&](const auth::Principal& who) -> absl::Status {
-    return services_.vpcs.Delete(MutationContext(who, *request), request->id());
-  });
+  return ServeMutation(
+      context, deps_, "DeleteVpc", *request, [&] { return request->id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        return services_.vpcs.Delete(MutationContext(who, *request), request->id());
+      });
 }
 
 }  // namespace plasmanet::api

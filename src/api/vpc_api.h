@@ -1,6 +1,7 @@
 // VpcApi: plasmanet.v1.VpcService over the service layer. Thread-safe.
 #pragma once
 
+#include "api/grpc_call.h"
 #include "auth/token_file.h"
 #include "plasmanet/v1/api.grpc.pb.h"
 #include "service/services.h"
@@ -9,9 +10,9 @@ namespace plasmanet::api {
 
 class VpcApi final : public v1::VpcService::Service {
  public:
-  // `services` and `tokens` must outlive this object.
-  VpcApi(service::Services& services, const auth::TokenFile& tokens)
-      : services_(services), tokens_(tokens) {}
+  // `deps` must outlive this object.
+  explicit VpcApi(const ApiDeps& deps)
+      : deps_(deps), services_(deps.services), tokens_(deps.tokens) {}
 
   grpc::Status CreateVpc(grpc::ServerContext* context, const v1::CreateVpcRequest* request,
                          v1::Vpc* response) override;
@@ -23,6 +24,7 @@ class VpcApi final : public v1::VpcService::Service {
                          v1::DeleteResponse* response) override;
 
  private:
+  const ApiDeps& deps_;
   service::Services& services_;
   const auth::TokenFile& tokens_;
 };

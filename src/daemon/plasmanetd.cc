@@ -27,6 +27,7 @@ struct Flags {
   std::string store = "sqlite:plasmanet.db";
   std::string listen = "127.0.0.1:7070";
   std::string tokens;
+  std::string audit_log = "plasmanet-audit.log";
   int shutdown_grace_seconds = 10;
   std::string log_level = "info";
   std::string pidfile;
@@ -59,9 +60,15 @@ int Run(const Flags& flags) {
     LOG_ERROR("cannot load tokens error=\"{}\"", tokens.status().ToString());
     return 1;
   }
+  absl::StatusOr<std::unique_ptr<api::AuditLog>> audit =
+      api::AuditLog::Open(flags.audit_log, RealClock::Get());
+  if (!audit.ok()) {
+    LOG_ERROR("cannot open the audit log error=\"{}\"", audit.status().ToString());
+    return 1;
+  }
   auto services = std::make_unique<service::Services>(**store, RealClock::Get());
   absl::StatusOr<std::unique_ptr<api::ApiServer>> server =
-      api::ApiServer::Start(*services, *tokens, {.listen = flags.listen});
+      api::ApiServer::Start(*services, *tokens, **audit, {.listen = flags.listen});
   if (!server.ok()) {
     LOG_ERROR("cannot start the API error=\"{}\"", server.status().ToString());
     return 1;
@@ -100,6 +107,9 @@ int main(int argc, char** argv) {
   app.add_option("--tokens", flags.tokens,
                  "Token file: one 'TOKEN ORG PROJECT ROLE[,ROLE...]' a line")
       ->required();
+  app.add_option("--audit-log", flags.audit_log,
+                 "File that receives one JSON line per mutating API call")
+      ->capture_default_str();
   app.add_option("--shutdown-grace", flags.shutdown_grace_seconds,
                  "Seconds running calls may take to finish after SIGTERM")
       ->capture_default_str();
