@@ -24,6 +24,7 @@ using ::testing::Not;
 
 constexpr char kAcme[] = "acme-token-0123456789";
 constexpr char kGlobex[] = "globex-token-01234567";
+constexpr char kAdmin[] = "admin-token-0123456789";
 
 struct Result {
   int exit_code;
@@ -37,7 +38,9 @@ class CliTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     const std::string tokens = (dir_ / "tokens").string();
-    std::ofstream(tokens) << kAcme << " acme web member\n" << kGlobex << " globex shop member\n";
+    std::ofstream(tokens) << kAcme << " acme web member\n"
+                          << kGlobex << " globex shop member\n"
+                          << kAdmin << " * * admin\n";
     daemon_ =
         testing::Spawn(PLASMANETD_PATH,
                        {"--store", "sqlite:" + (dir_ / "db").string(), "--tokens", tokens,
@@ -131,6 +134,29 @@ TEST_F(CliTest, JsonOutputIsCanonicalProtobufJson) {
   EXPECT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0]["cidr_blocks"][0], "10.0.0.0/16");
   EXPECT_TRUE(nlohmann::json::parse(Ok(kGlobex, "-o json vpc list")).empty());
+}
+
+TEST_F(CliTest, PortsChangeGroupsAndFloatingIpsMove) {
+  Ok(kAcme, "vpc create prod --cidr 10.0.0.0/16");
+  Ok(kAcme, "subnet create web --vpc prod --cidr 10.0.1.0/24");
+  Ok(kAcme, "sg create frontend");
+  Ok(kAcme, "port create nic0 --subnet web");
+  nlohmann::json port = nlohmann::json::parse(Ok(kAcme, "-o json port update nic0 --sg frontend"));
+  nlohmann::json group = nlohmann::json::parse(Ok(kAcme, "-o json sg get frontend"));
+  EXPECT_EQ(port["security_group_ids"][0], group["metadata"]["id"]);
+  port = nlohmann::json::parse(Ok(kAcme, "-o json port update nic0 --no-sg"));
+  EXPECT_FALSE(port.contains("security_group_ids"));
+
+  Ok(kAdmin, "extnet create public --cidr 203.0.113.0/24 --gateway 203.0.113.1 --physnet p1");
+  nlohmann::json fip = nlohmann::json::parse(Ok(kAcme, "-o json fip create --extnet public"));
+  const std::string id = fip["metadata"]["id"];
+  fip = nlohmann::json::parse(Ok(kAcme, "-o json fip associate " + id + " --port nic0"));
+  EXPECT_EQ(fip["fixed_ip_address"], "10.0.1.2");
+  fip = nlohmann::json::parse(Ok(kAcme, "-o json fip disassociate " + id));
+  EXPECT_FALSE(fip.contains("port_id"));
+  Result taken = Cli(kGlobex, "fip associate " + id + " --port nic0");
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_THAT(taken.output, HasSubstr("NOT_FOUND"));
 }
 
 TEST_F(CliTest, ErrorsExitNonZeroWithTheServersMessage) {

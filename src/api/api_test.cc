@@ -500,6 +500,36 @@ TEST_F(ApiTest, EveryMutationLeavesOneAuditLineReadsNone) {
   EXPECT_EQ(lines[3]["object"], vpc.metadata().id());
 }
 
+TEST_F(ApiTest, UpdateTakesAFieldMaskAndRefusesStaleEtags) {
+  v1::Vpc vpc = CreateVpc(kAlice, "10.0.0.0/16");
+  v1::UpdateVpcRequest update;
+  *update.mutable_vpc()->mutable_metadata() = vpc.metadata();
+  update.mutable_vpc()->mutable_metadata()->set_name("renamed");
+  update.mutable_vpc()->add_cidr_blocks("10.9.0.0/16");  // not in the mask: ignored
+  update.mutable_update_mask()->add_paths("name");
+  v1::Vpc renamed;
+  ASSERT_EQ(Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, kAlice, update, &renamed).code,
+            grpc::StatusCode::OK);
+  EXPECT_EQ(renamed.metadata().name(), "renamed");
+  EXPECT_EQ(renamed.cidr_blocks(0), "10.0.0.0/16");
+  EXPECT_NE(renamed.metadata().etag(), vpc.metadata().etag());
+
+  // The same request again carries the old etag now: ABORTED.
+  v1::Vpc out;
+  Outcome o = Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, kAlice, update, &out);
+  EXPECT_EQ(o.code, grpc::StatusCode::ABORTED);
+  EXPECT_THAT(o.message, HasSubstr("stale"));
+  update.mutable_update_mask()->set_paths(0, "cidr_blocks");
+  o = Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, kAlice, update, &out);
+  EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(o.field, "update_mask");
+  update.clear_update_mask();
+  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, kAlice, update, &out).field, "update_mask");
+  update.mutable_update_mask()->add_paths("name");
+  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, kBob, update, &out).code,
+            grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(ApiTest, ListsPaginate) {
   for (int i = 0; i < 5; ++i) CreateVpc(kAlice, "10.0.0.0/16");
   v1::ListVpcsRequest request;

@@ -47,6 +47,24 @@ grpc::Status ExternalNetworkApi::ListExternalNetworks(
   });
 }
 
+grpc::Status ExternalNetworkApi::UpdateExternalNetwork(
+    grpc::ServerContext* context, const v1::UpdateExternalNetworkRequest* request,
+    v1::ExternalNetwork* response) {
+  return ServeMutation(
+      context, deps_, "UpdateExternalNetwork", *request,
+      [&] { return request->external_network().metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        const v1::ExternalNetwork& r = request->external_network();
+        PN_ASSIGN_OR_RETURN(std::set<std::string> paths, MaskPaths(request->update_mask(), {}));
+        PN_ASSIGN_OR_RETURN(model::ExternalNetwork updated,
+                            services_.external_networks.Update(
+                                MutationContext(who, *request), r.metadata().id(),
+                                r.metadata().etag(), MetaUpdateOf(paths, r.metadata())));
+        *response = ToProto(updated);
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status ExternalNetworkApi::DeleteExternalNetwork(
     grpc::ServerContext* context, const v1::DeleteExternalNetworkRequest* request,
     v1::DeleteResponse*) {

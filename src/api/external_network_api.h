@@ -23,6 +23,9 @@ class ExternalNetworkApi final : public v1::ExternalNetworkService::Service {
   grpc::Status ListExternalNetworks(grpc::ServerContext* context,
                                     const v1::ListExternalNetworksRequest* request,
                                     v1::ListExternalNetworksResponse* response) override;
+  grpc::Status UpdateExternalNetwork(grpc::ServerContext* context,
+                                     const v1::UpdateExternalNetworkRequest* request,
+                                     v1::ExternalNetwork* response) override;
   grpc::Status DeleteExternalNetwork(grpc::ServerContext* context,
                                      const v1::DeleteExternalNetworkRequest* request,
                                      v1::DeleteResponse* response) override;

@@ -45,6 +45,30 @@ grpc::Status FloatingIpApi::ListFloatingIps(grpc::ServerContext* context,
   });
 }
 
+grpc::Status FloatingIpApi::UpdateFloatingIp(grpc::ServerContext* context,
+                                             const v1::UpdateFloatingIpRequest* request,
+                                             v1::FloatingIp* response) {
+  return ServeMutation(
+      context, deps_, "UpdateFloatingIp", *request,
+      [&] { return request->floating_ip().metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        const v1::FloatingIp& r = request->floating_ip();
+        PN_ASSIGN_OR_RETURN(std::set<std::string> paths,
+                            MaskPaths(request->update_mask(), {"port_id", "fixed_ip_address"}));
+        PN_ASSIGN_OR_RETURN(
+            model::FloatingIp updated,
+            services_.floating_ips.Update(
+                MutationContext(who, *request), r.metadata().id(), r.metadata().etag(), [&] {
+                  service::FloatingIpUpdate u{.meta = MetaUpdateOf(paths, r.metadata())};
+                  if (paths.count("port_id")) u.port_id = r.port_id();
+                  if (paths.count("fixed_ip_address")) u.fixed_ip_address = r.fixed_ip_address();
+                  return u;
+                }()));
+        *response = ToProto(updated);
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status FloatingIpApi::DeleteFloatingIp(grpc::ServerContext* context,
                                              const v1::DeleteFloatingIpRequest* request,
                                              v1::DeleteResponse*) {

@@ -22,6 +22,9 @@ class FloatingIpApi final : public v1::FloatingIpService::Service {
   grpc::Status ListFloatingIps(grpc::ServerContext* context,
                                const v1::ListFloatingIpsRequest* request,
                                v1::ListFloatingIpsResponse* response) override;
+  grpc::Status UpdateFloatingIp(grpc::ServerContext* context,
+                                const v1::UpdateFloatingIpRequest* request,
+                                v1::FloatingIp* response) override;
   grpc::Status DeleteFloatingIp(grpc::ServerContext* context,
                                 const v1::DeleteFloatingIpRequest* request,
                                 v1::DeleteResponse* response) override;

@@ -1,6 +1,7 @@
 #include "api/grpc_call.h"
 
 #include <absl/strings/match.h>
+#include <absl/strings/str_cat.h>
 
 #include "common/errors.h"
 
@@ -34,6 +35,32 @@ grpc::Status ToGrpcStatus(grpc::ServerContext* context, const absl::Status& stat
   }
   // absl::StatusCode values are the gRPC codes by design.
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+absl::StatusOr<std::set<std::string>> MaskPaths(const google::protobuf::FieldMask& mask,
+                                                const std::set<std::string>& allowed) {
+  if (mask.paths_size() == 0) {
+    return InvalidField("update_mask", "name the fields to change");
+  }
+  std::set<std::string> paths;
+  for (std::string path : mask.paths()) {
+    if (path == "metadata.name") path = "name";
+    if (path == "metadata.labels") path = "labels";
+    if (path != "name" && path != "labels" && !allowed.count(path)) {
+      return InvalidField("update_mask", absl::StrCat("'", path, "' cannot be updated"));
+    }
+    paths.insert(path);
+  }
+  return paths;
+}
+
+service::MetaUpdate MetaUpdateOf(const std::set<std::string>& paths, const v1::Metadata& metadata) {
+  service::MetaUpdate update;
+  if (paths.count("name")) update.name = metadata.name();
+  if (paths.count("labels")) {
+    update.labels = model::Labels(metadata.labels().begin(), metadata.labels().end());
+  }
+  return update;
 }
 
 service::ListOptions ListOptionsOf(int32_t page_size, const std::string& page_token,

@@ -12,9 +12,12 @@
 #pragma once
 
 #include <atomic>
+#include <set>
+#include <string>
 
 #include <absl/status/status.h>
 #include <absl/status/statusor.h>
+#include <google/protobuf/field_mask.pb.h>
 #include <grpcpp/grpcpp.h>
 
 #include "api/audit_log.h"
@@ -87,6 +90,15 @@ service::RequestContext MutationContext(const auth::Principal& principal, const 
   }
   return ctx;
 }
+
+// The paths of an update mask, checked against the fields a kind lets callers change.
+// INVALID_ARGUMENT naming update_mask for an empty mask or an unknown path. "name" and
+// "labels" may also be written "metadata.name" and "metadata.labels".
+absl::StatusOr<std::set<std::string>> MaskPaths(const google::protobuf::FieldMask& mask,
+                                                const std::set<std::string>& allowed);
+
+// The name/labels part of an update, from the mask's paths and the request's metadata.
+service::MetaUpdate MetaUpdateOf(const std::set<std::string>& paths, const v1::Metadata& metadata);
 
 // List options from the common list request fields.
 service::ListOptions ListOptionsOf(int32_t page_size, const std::string& page_token,

@@ -44,6 +44,42 @@ grpc::Status PortApi::ListPorts(grpc::ServerContext* context, const v1::ListPort
   });
 }
 
+grpc::Status PortApi::UpdatePort(grpc::ServerContext* context, const v1::UpdatePortRequest* request,
+                                 v1::Port* response) {
+  return ServeMutation(
+      context, deps_, "UpdatePort", *request, [&] { return request->port().metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        const v1::Port& r = request->port();
+        PN_ASSIGN_OR_RETURN(std::set<std::string> paths,
+                            MaskPaths(request->update_mask(),
+                                      {"security_group_ids", "port_security_enabled",
+                                       "allowed_address_pairs", "device_id", "device_owner"}));
+        PN_ASSIGN_OR_RETURN(
+            model::Port updated,
+            services_.ports.Update(
+                MutationContext(who, *request), r.metadata().id(), r.metadata().etag(), [&] {
+                  service::PortUpdate u{.meta = MetaUpdateOf(paths, r.metadata())};
+                  if (paths.count("security_group_ids")) {
+                    u.security_group_ids = std::vector<std::string>(r.security_group_ids().begin(),
+                                                                    r.security_group_ids().end());
+                  }
+                  if (paths.count("port_security_enabled"))
+                    u.port_security_enabled = r.port_security_enabled();
+                  if (paths.count("allowed_address_pairs")) {
+                    u.allowed_address_pairs.emplace();
+                    for (const v1::AllowedAddressPair& pair : r.allowed_address_pairs()) {
+                      u.allowed_address_pairs->push_back({pair.ip_address(), pair.mac_address()});
+                    }
+                  }
+                  if (paths.count("device_id")) u.device_id = r.device_id();
+                  if (paths.count("device_owner")) u.device_owner = r.device_owner();
+                  return u;
+                }()));
+        *response = ToProto(updated);
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status PortApi::DeletePort(grpc::ServerContext* context, const v1::DeletePortRequest* request,
                                  v1::DeleteResponse*) {
   return ServeMutation(

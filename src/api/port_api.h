@@ -22,6 +22,8 @@ class PortApi final : public v1::PortService::Service {
                        v1::Port* response) override;
   grpc::Status ListPorts(grpc::ServerContext* context, const v1::ListPortsRequest* request,
                          v1::ListPortsResponse* response) override;
+  grpc::Status UpdatePort(grpc::ServerContext* context, const v1::UpdatePortRequest* request,
+                          v1::Port* response) override;
   grpc::Status DeletePort(grpc::ServerContext* context, const v1::DeletePortRequest* request,
                           v1::DeleteResponse* response) override;
   grpc::Status WatchPorts(grpc::ServerContext* context, const v1::WatchPortsRequest* request,

@@ -46,6 +46,29 @@ grpc::Status SecurityGroupApi::ListSecurityGroups(grpc::ServerContext* context,
   });
 }
 
+grpc::Status SecurityGroupApi::UpdateSecurityGroup(grpc::ServerContext* context,
+                                                   const v1::UpdateSecurityGroupRequest* request,
+                                                   v1::SecurityGroup* response) {
+  return ServeMutation(
+      context, deps_, "UpdateSecurityGroup", *request,
+      [&] { return request->security_group().metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        const v1::SecurityGroup& r = request->security_group();
+        PN_ASSIGN_OR_RETURN(std::set<std::string> paths,
+                            MaskPaths(request->update_mask(), {"description"}));
+        PN_ASSIGN_OR_RETURN(
+            model::SecurityGroup updated,
+            services_.security_groups.Update(
+                MutationContext(who, *request), r.metadata().id(), r.metadata().etag(), [&] {
+                  service::SecurityGroupUpdate u{.meta = MetaUpdateOf(paths, r.metadata())};
+                  if (paths.count("description")) u.description = r.description();
+                  return u;
+                }()));
+        *response = ToProto(updated);
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status SecurityGroupApi::DeleteSecurityGroup(grpc::ServerContext* context,
                                                    const v1::DeleteSecurityGroupRequest* request,
                                                    v1::DeleteResponse*) {

@@ -23,6 +23,9 @@ class SecurityGroupApi final : public v1::SecurityGroupService::Service {
   grpc::Status ListSecurityGroups(grpc::ServerContext* context,
                                   const v1::ListSecurityGroupsRequest* request,
                                   v1::ListSecurityGroupsResponse* response) override;
+  grpc::Status UpdateSecurityGroup(grpc::ServerContext* context,
+                                   const v1::UpdateSecurityGroupRequest* request,
+                                   v1::SecurityGroup* response) override;
   grpc::Status DeleteSecurityGroup(grpc::ServerContext* context,
                                    const v1::DeleteSecurityGroupRequest* request,
                                    v1::DeleteResponse* response) override;

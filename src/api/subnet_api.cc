@@ -44,6 +44,31 @@ grpc::Status SubnetApi::ListSubnets(grpc::ServerContext* context,
   });
 }
 
+grpc::Status SubnetApi::UpdateSubnet(grpc::ServerContext* context,
+                                     const v1::UpdateSubnetRequest* request, v1::Subnet* response) {
+  return ServeMutation(
+      context, deps_, "UpdateSubnet", *request, [&] { return request->subnet().metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        const v1::Subnet& r = request->subnet();
+        PN_ASSIGN_OR_RETURN(std::set<std::string> paths,
+                            MaskPaths(request->update_mask(), {"dhcp_enabled", "dns_servers"}));
+        PN_ASSIGN_OR_RETURN(
+            model::Subnet updated,
+            services_.subnets.Update(
+                MutationContext(who, *request), r.metadata().id(), r.metadata().etag(), [&] {
+                  service::SubnetUpdate u{.meta = MetaUpdateOf(paths, r.metadata())};
+                  if (paths.count("dhcp_enabled")) u.dhcp_enabled = r.dhcp_enabled();
+                  if (paths.count("dns_servers")) {
+                    u.dns_servers =
+                        std::vector<std::string>(r.dns_servers().begin(), r.dns_servers().end());
+                  }
+                  return u;
+                }()));
+        *response = ToProto(updated);
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status SubnetApi::DeleteSubnet(grpc::ServerContext* context,
                                      const v1::DeleteSubnetRequest* request, v1::DeleteResponse*) {
   return ServeMutation(

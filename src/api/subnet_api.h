@@ -20,6 +20,8 @@ class SubnetApi final : public v1::SubnetService::Service {
                          v1::Subnet* response) override;
   grpc::Status ListSubnets(grpc::ServerContext* context, const v1::ListSubnetsRequest* request,
                            v1::ListSubnetsResponse* response) override;
+  grpc::Status UpdateSubnet(grpc::ServerContext* context, const v1::UpdateSubnetRequest* request,
+                            v1::Subnet* response) override;
   grpc::Status DeleteSubnet(grpc::ServerContext* context, const v1::DeleteSubnetRequest* request,
                             v1::DeleteResponse* response) override;
 

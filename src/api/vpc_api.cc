@@ -40,6 +40,22 @@ grpc::Status VpcApi::ListVpcs(grpc::ServerContext* context, const v1::ListVpcsRe
   });
 }
 
+grpc::Status VpcApi::UpdateVpc(grpc::ServerContext* context, const v1::UpdateVpcRequest* request,
+                               v1::Vpc* response) {
+  return ServeMutation(
+      context, deps_, "UpdateVpc", *request, [&] { return request->vpc().metadata().id(); },
+      [&](const auth::Principal& who) -> absl::Status {
+        const v1::Vpc& r = request->vpc();
+        PN_ASSIGN_OR_RETURN(std::set<std::string> paths, MaskPaths(request->update_mask(), {}));
+        PN_ASSIGN_OR_RETURN(
+            model::Vpc updated,
+            services_.vpcs.Update(MutationContext(who, *request), r.metadata().id(),
+                                  r.metadata().etag(), MetaUpdateOf(paths, r.metadata())));
+        *response = ToProto(updated);
+        return absl::OkStatus();
+      });
+}
+
 grpc::Status VpcApi::DeleteVpc(grpc::ServerContext* context, const v1::DeleteVpcRequest* request,
                                v1::DeleteResponse*) {
   return ServeMutation(

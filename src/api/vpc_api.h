@@ -20,6 +20,8 @@ class VpcApi final : public v1::VpcService::Service {
                       v1::Vpc* response) override;
   grpc::Status ListVpcs(grpc::ServerContext* context, const v1::ListVpcsRequest* request,
                         v1::ListVpcsResponse* response) override;
+  grpc::Status UpdateVpc(grpc::ServerContext* context, const v1::UpdateVpcRequest* request,
+                         v1::Vpc* response) override;
   grpc::Status DeleteVpc(grpc::ServerContext* context, const v1::DeleteVpcRequest* request,
                          v1::DeleteResponse* response) override;
 

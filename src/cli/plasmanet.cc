@@ -601,6 +601,54 @@ int Main(int argc, char** argv) {
     c().Call(c().fips, &v1::FloatingIpService::Stub::CreateFloatingIp, r, &out);
     PrintOne(c(), out);
   });
+  std::string fip_ref;
+  auto* fip_associate = fip->add_subcommand("associate", "Map a floating IP to a port");
+  fip_associate->add_option("FIP", fip_ref, "Floating IP id")->required();
+  fip_associate->add_option("--port", port_ref, "Port id or name")->required();
+  fip_associate->add_option("--ip", ip, "Which of the port's addresses (default: its IPv4)");
+  fip_associate->callback([&] {
+    v1::UpdateFloatingIpRequest r;
+    r.mutable_floating_ip()->mutable_metadata()->set_id(fip_ref);
+    r.mutable_floating_ip()->set_port_id(ResolvePort(c(), port_ref));
+    r.mutable_floating_ip()->set_fixed_ip_address(ip);
+    r.mutable_update_mask()->add_paths("port_id");
+    r.mutable_update_mask()->add_paths("fixed_ip_address");
+    v1::FloatingIp out;
+    c().Call(c().fips, &v1::FloatingIpService::Stub::UpdateFloatingIp, r, &out);
+    PrintOne(c(), out);
+  });
+  auto* fip_disassociate = fip->add_subcommand("disassociate", "Unmap a floating IP");
+  fip_disassociate->add_option("FIP", fip_ref, "Floating IP id")->required();
+  fip_disassociate->callback([&] {
+    v1::UpdateFloatingIpRequest r;
+    r.mutable_floating_ip()->mutable_metadata()->set_id(fip_ref);
+    r.mutable_update_mask()->add_paths("port_id");
+    v1::FloatingIp out;
+    c().Call(c().fips, &v1::FloatingIpService::Stub::UpdateFloatingIp, r, &out);
+    PrintOne(c(), out);
+  });
+  auto* port_update = port->add_subcommand("update", "Change a port's groups or device");
+  std::string port_update_ref;
+  port_update->add_option("PORT", port_update_ref, "Port id or name")->required();
+  port_update->add_option("--sg", sgs, "Security group id or name (repeatable; replaces)");
+  port_update->add_flag("--no-sg", no_sg, "Leave every security group");
+  port_update->add_option("--device-id", device_id, "Device (VM) id");
+  port_update->callback([&] {
+    v1::UpdatePortRequest r;
+    v1::Port* p = r.mutable_port();
+    p->mutable_metadata()->set_id(ResolvePort(c(), port_update_ref));
+    if (no_sg || !sgs.empty()) {
+      for (const auto& sg_ref : sgs) p->add_security_group_ids(ResolveGroup(c(), sg_ref));
+      r.mutable_update_mask()->add_paths("security_group_ids");
+    }
+    if (!device_id.empty()) {
+      p->set_device_id(device_id);
+      r.mutable_update_mask()->add_paths("device_id");
+    }
+    v1::Port out;
+    c().Call(c().ports, &v1::PortService::Stub::UpdatePort, r, &out);
+    PrintOne(c(), out);
+  });
   CommonVerbs(
       fip,
       [&](const std::string& ref) {

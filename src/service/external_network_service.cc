@@ -18,6 +18,18 @@ absl::StatusOr<model::ExternalNetwork> ExternalNetworkService::Create(
   return network;
 }
 
+absl::StatusOr<model::ExternalNetwork> ExternalNetworkService::Update(const RequestContext& ctx,
+                                                                      const std::string& id,
+                                                                      const std::string& etag,
+                                                                      const MetaUpdate& update) {
+  return core_.Update<model::ExternalNetwork>(
+      ctx, "UpdateExternalNetwork", Kind::kExternalNetwork, id, etag,
+      [&](model::ExternalNetwork& network) -> absl::StatusOr<store::Txn> {
+        PN_RETURN_IF_ERROR(ServiceCore::ApplyMeta(Kind::kExternalNetwork, update, network.meta));
+        return store::Txn{};
+      });
+}
+
 absl::StatusOr<model::ExternalNetwork> ExternalNetworkService::Get(const RequestContext& ctx,
                                                                    const std::string& id) {
   return core_.LoadVisible<model::ExternalNetwork>(ctx.principal, Kind::kExternalNetwork, id,

@@ -22,6 +22,9 @@ class ExternalNetworkService {
   absl::StatusOr<ListPage<model::ExternalNetwork>> List(const RequestContext& ctx,
                                                         const ListOptions& options,
                                                         const std::string& name = "");
+  // Name and labels; admins only.
+  absl::StatusOr<model::ExternalNetwork> Update(const RequestContext& ctx, const std::string& id,
+                                                const std::string& etag, const MetaUpdate& update);
   // FAILED_PRECONDITION while floating IPs are allocated from it.
   absl::Status Delete(const RequestContext& ctx, const std::string& id);
 

@@ -1,5 +1,6 @@
 #include "service/floating_ip_service.h"
 
+#include "common/uuid.h"
 #include "model/address_parsing.h"
 #include "model/external_network.h"
 #include "model/port.h"
@@ -43,37 +44,19 @@ absl::StatusOr<std::optional<model::FloatingIp>> FloatingIpService::TryCreate(
 
   // The port side first: it needs no allocation, so its errors cost nothing to undo.
   if (!spec.port_id.empty()) {
-    PN_ASSIGN_OR_RETURN(model::Port port,
-                        core_.LoadVisible<model::Port>(ctx.principal, Kind::kPort, spec.port_id,
-                                                       "floating_ip.port_id"));
-    if (port.meta.org_id != scope.org_id || port.meta.project_id != scope.project_id) {
-      return FieldError(absl::StatusCode::kNotFound, "floating_ip.port_id",
-                        absl::StrCat("port ", spec.port_id, " not found"));
-    }
-    std::optional<IpAddress> fixed;
-    for (const IpAddress& ip : port.fixed_ips) {
-      if (spec.fixed_ip_address.empty() ? ip.is_v4() : ip.ToString() == spec.fixed_ip_address) {
-        fixed = ip;
-      }
-    }
-    if (!fixed.has_value()) {
-      return spec.fixed_ip_address.empty()
-                 ? InvalidField("floating_ip.port_id", "the port has no IPv4 address")
-                 : InvalidField("floating_ip.fixed_ip_address",
-                                absl::StrCat(spec.fixed_ip_address, " is not an address of port ",
-                                             port.meta.id));
-    }
-    fip.port_id = port.meta.id;
+    PN_ASSIGN_OR_RETURN(IpAddress fixed,
+                        SelectPortAddress(ctx, scope, spec.port_id, spec.fixed_ip_address));
+    fip.port_id = spec.port_id;
     fip.fixed_ip = fixed;
     const std::string mapping =
-        keys::Child(Relation::kPortFloatingIps, port.meta.id, fixed->ToString());
+        keys::Child(Relation::kPortFloatingIps, spec.port_id, fixed.ToString());
     PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> taken, core_.store().Get(mapping));
     if (taken.has_value()) {
       return FieldError(absl::StatusCode::kAlreadyExists, "floating_ip.port_id",
-                        absl::StrCat(fixed->ToString(), " of port ", port.meta.id,
+                        absl::StrCat(fixed.ToString(), " of port ", spec.port_id,
                                      " already has floating IP ", taken->value));
     }
-    txn.compares.push_back(Compare::Exists(keys::Object(Kind::kPort, port.meta.id)));
+    txn.compares.push_back(Compare::Exists(keys::Object(Kind::kPort, spec.port_id)));
     txn.compares.push_back(Compare::Absent(mapping));
     txn.ops.push_back(Op::Put(mapping, fip.meta.id));
   }
@@ -128,6 +111,74 @@ absl::StatusOr<std::optional<model::FloatingIp>> FloatingIpService::TryCreate(
                       absl::StrCat(fip.address.ToString(), " is already allocated"));
   }
   return std::optional<model::FloatingIp>();
+}
+
+absl::StatusOr<IpAddress> FloatingIpService::SelectPortAddress(const RequestContext& ctx,
+                                                               const auth::Scope& scope,
+                                                               const std::string& port_id,
+                                                               const std::string& fixed_ip) {
+  PN_ASSIGN_OR_RETURN(
+      model::Port port,
+      core_.LoadVisible<model::Port>(ctx.principal, Kind::kPort, port_id, "floating_ip.port_id"));
+  if (port.meta.org_id != scope.org_id || port.meta.project_id != scope.project_id) {
+    return FieldError(absl::StatusCode::kNotFound, "floating_ip.port_id",
+                      absl::StrCat("port ", port_id, " not found"));
+  }
+  for (const IpAddress& ip : port.fixed_ips) {
+    if (fixed_ip.empty() ? ip.is_v4() : ip.ToString() == fixed_ip) return ip;
+  }
+  return fixed_ip.empty()
+             ? InvalidField("floating_ip.port_id", "the port has no IPv4 address")
+             : InvalidField("floating_ip.fixed_ip_address",
+                            absl::StrCat(fixed_ip, " is not an address of port ", port_id));
+}
+
+absl::StatusOr<model::FloatingIp> FloatingIpService::Update(const RequestContext& ctx,
+                                                            const std::string& id,
+                                                            const std::string& etag,
+                                                            const FloatingIpUpdate& update) {
+  return core_.Update<model::FloatingIp>(
+      ctx, "UpdateFloatingIp", Kind::kFloatingIp, id, etag,
+      [&](model::FloatingIp& fip) -> absl::StatusOr<store::Txn> {
+        PN_RETURN_IF_ERROR(ServiceCore::ApplyMeta(Kind::kFloatingIp, update.meta, fip.meta));
+        store::Txn txn;
+        if (!update.port_id.has_value() && !update.fixed_ip_address.has_value()) return txn;
+        const std::string port_id = update.port_id.value_or(fip.port_id);
+        if (port_id.empty() && update.fixed_ip_address.value_or("") != "") {
+          return InvalidField("floating_ip.fixed_ip_address", "needs a port_id");
+        }
+        std::optional<IpAddress> fixed;
+        if (!port_id.empty()) {
+          if (!IsUuid(port_id)) {
+            return InvalidField("floating_ip.port_id",
+                                absl::StrCat("'", port_id, "' is not a port id"));
+          }
+          PN_ASSIGN_OR_RETURN(
+              fixed, SelectPortAddress(ctx, {fip.meta.org_id, fip.meta.project_id}, port_id,
+                                       update.fixed_ip_address.value_or("")));
+        }
+        if (fip.port_id == port_id && fip.fixed_ip == fixed) return txn;  // no change
+        if (fip.fixed_ip.has_value()) {
+          txn.ops.push_back(Op::Delete(
+              keys::Child(Relation::kPortFloatingIps, fip.port_id, fip.fixed_ip->ToString())));
+        }
+        if (fixed.has_value()) {
+          const std::string mapping =
+              keys::Child(Relation::kPortFloatingIps, port_id, fixed->ToString());
+          PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> taken, core_.store().Get(mapping));
+          if (taken.has_value()) {
+            return FieldError(absl::StatusCode::kAlreadyExists, "floating_ip.port_id",
+                              absl::StrCat(fixed->ToString(), " of port ", port_id,
+                                           " already has floating IP ", taken->value));
+          }
+          txn.compares.push_back(Compare::Exists(keys::Object(Kind::kPort, port_id)));
+          txn.compares.push_back(Compare::Absent(mapping));
+          txn.ops.push_back(Op::Put(mapping, fip.meta.id));
+        }
+        fip.port_id = fixed.has_value() ? port_id : "";
+        fip.fixed_ip = fixed;
+        return txn;
+      });
 }
 
 absl::StatusOr<model::FloatingIp> FloatingIpService::Get(const RequestContext& ctx,

@@ -11,6 +11,13 @@
 
 namespace plasmanet::service {
 
+// Associating (port_id set), moving, or disassociating (port_id empty) a floating IP.
+struct FloatingIpUpdate {
+  MetaUpdate meta;
+  std::optional<std::string> port_id;
+  std::optional<std::string> fixed_ip_address;  // empty: the port's IPv4 address
+};
+
 class FloatingIpService {
  public:
   explicit FloatingIpService(ServiceCore& core) : core_(core) {}
@@ -25,11 +32,19 @@ class FloatingIpService {
   absl::StatusOr<ListPage<model::FloatingIp>> List(const RequestContext& ctx,
                                                    const ListOptions& options,
                                                    const std::string& port_id = "");
+  absl::StatusOr<model::FloatingIp> Update(const RequestContext& ctx, const std::string& id,
+                                           const std::string& etag, const FloatingIpUpdate& update);
   absl::Status Delete(const RequestContext& ctx, const std::string& id);
 
  private:
   absl::StatusOr<std::optional<model::FloatingIp>> TryCreate(const RequestContext& ctx,
                                                              const model::FloatingIpSpec& spec);
+
+  // Checks that `port_id` is a port of `scope` the caller sees with the address `fixed_ip`
+  // (empty: its IPv4 one) and returns that address.
+  absl::StatusOr<IpAddress> SelectPortAddress(const RequestContext& ctx, const auth::Scope& scope,
+                                              const std::string& port_id,
+                                              const std::string& fixed_ip);
 
   ServiceCore& core_;
 };

@@ -176,6 +176,73 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
   return std::optional<model::Port>();
 }
 
+absl::StatusOr<model::Port> PortService::Update(const RequestContext& ctx, const std::string& id,
+                                                const std::string& etag, const PortUpdate& update) {
+  return core_.Update<model::Port>(
+      ctx, "UpdatePort", Kind::kPort, id, etag,
+      [&](model::Port& port) -> absl::StatusOr<store::Txn> {
+        PN_RETURN_IF_ERROR(ServiceCore::ApplyMeta(Kind::kPort, update.meta, port.meta));
+        PN_ASSIGN_OR_RETURN(std::optional<model::Subnet> subnet,
+                            core_.Load<model::Subnet>(Kind::kSubnet, port.subnet_id));
+        if (!subnet.has_value()) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("subnet ", port.subnet_id, " of port ", id, " is gone"));
+        }
+        // The port as it would be, checked with exactly the rules of a create.
+        model::PortSpec merged{
+            .subnet_id = port.subnet_id,
+            .mac_address = port.mac.ToString(),
+            .security_group_ids = update.security_group_ids.value_or(port.security_group_ids),
+            .port_security_enabled =
+                update.port_security_enabled.value_or(port.port_security_enabled),
+            .device_id = update.device_id.value_or(port.device_id),
+            .device_owner = update.device_owner.value_or(port.device_owner)};
+        for (const IpAddress& ip : port.fixed_ips) merged.fixed_ips.push_back(ip.ToString());
+        if (update.allowed_address_pairs.has_value()) {
+          merged.allowed_address_pairs = *update.allowed_address_pairs;
+        } else {
+          for (const model::AllowedAddressPair& pair : port.allowed_address_pairs) {
+            merged.allowed_address_pairs.push_back(
+                {pair.prefix.ToString(), pair.mac ? pair.mac->ToString() : ""});
+          }
+        }
+        PN_ASSIGN_OR_RETURN(model::PortDraft draft, model::BuildPort(merged, *subnet));
+
+        store::Txn txn;
+        const std::vector<std::string>& wanted = draft.port.security_group_ids;
+        for (size_t i = 0; i < wanted.size(); ++i) {
+          const std::string field = absl::StrCat("port.security_group_ids[", i, "]");
+          PN_ASSIGN_OR_RETURN(model::SecurityGroup group,
+                              core_.LoadVisible<model::SecurityGroup>(
+                                  ctx.principal, Kind::kSecurityGroup, wanted[i], field));
+          if (group.meta.org_id != port.meta.org_id ||
+              group.meta.project_id != port.meta.project_id) {
+            return FieldError(absl::StatusCode::kNotFound, field,
+                              absl::StrCat("security_group ", wanted[i], " not found"));
+          }
+          txn.compares.push_back(Compare::Exists(keys::Object(Kind::kSecurityGroup, wanted[i])));
+        }
+        // Group membership index: drop the groups left, add the groups joined.
+        for (const std::string& g : port.security_group_ids) {
+          if (std::find(wanted.begin(), wanted.end(), g) == wanted.end()) {
+            txn.ops.push_back(Op::Delete(keys::Child(Relation::kGroupPorts, g, id)));
+          }
+        }
+        for (const std::string& g : wanted) {
+          if (std::find(port.security_group_ids.begin(), port.security_group_ids.end(), g) ==
+              port.security_group_ids.end()) {
+            txn.ops.push_back(Op::Put(keys::Child(Relation::kGroupPorts, g, id), ""));
+          }
+        }
+        port.security_group_ids = wanted;
+        port.port_security_enabled = draft.port.port_security_enabled;
+        port.allowed_address_pairs = draft.port.allowed_address_pairs;
+        port.device_id = draft.port.device_id;
+        port.device_owner = draft.port.device_owner;
+        return txn;
+      });
+}
+
 absl::StatusOr<model::Port> PortService::Get(const RequestContext& ctx, const std::string& id) {
   return core_.LoadVisible<model::Port>(ctx.principal, Kind::kPort, id, "port_id");
 }

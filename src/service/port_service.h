@@ -37,6 +37,16 @@ struct WatchPortsOptions {
   std::string subnet_id;
 };
 
+// What an update of a port may change. Unset: unchanged. Addresses, MAC and subnet are fixed.
+struct PortUpdate {
+  MetaUpdate meta;
+  std::optional<std::vector<std::string>> security_group_ids;
+  std::optional<bool> port_security_enabled;
+  std::optional<std::vector<model::AllowedAddressPairSpec>> allowed_address_pairs;
+  std::optional<std::string> device_id;
+  std::optional<std::string> device_owner;
+};
+
 class PortService {
  public:
   PortService(ServiceCore& core, SecurityGroupService& groups) : core_(core), groups_(groups) {}
@@ -48,6 +58,9 @@ class PortService {
   absl::StatusOr<model::Port> Get(const RequestContext& ctx, const std::string& id);
   absl::StatusOr<ListPage<model::Port>> List(const RequestContext& ctx, const ListOptions& options,
                                              const PortFilter& filter = {});
+  // Validates the port as it would be after the change with the rules of a create.
+  absl::StatusOr<model::Port> Update(const RequestContext& ctx, const std::string& id,
+                                     const std::string& etag, const PortUpdate& update);
   // Frees the port's addresses and MAC and disassociates its floating IPs.
   absl::Status Delete(const RequestContext& ctx, const std::string& id);
 

@@ -41,6 +41,27 @@ absl::StatusOr<model::SecurityGroup> SecurityGroupService::Create(
   return group;
 }
 
+absl::StatusOr<model::SecurityGroup> SecurityGroupService::Update(
+    const RequestContext& ctx, const std::string& id, const std::string& etag,
+    const SecurityGroupUpdate& update) {
+  return core_.Update<model::SecurityGroup>(
+      ctx, "UpdateSecurityGroup", Kind::kSecurityGroup, id, etag,
+      [&](model::SecurityGroup& group) -> absl::StatusOr<store::Txn> {
+        if (update.meta.name.has_value() &&
+            (group.is_default != (*update.meta.name == model::kDefaultGroupName))) {
+          return InvalidField("security_group.name",
+                              "the name 'default' belongs to the project's default group");
+        }
+        PN_RETURN_IF_ERROR(ServiceCore::ApplyMeta(Kind::kSecurityGroup, update.meta, group.meta));
+        if (update.description.has_value()) {
+          PN_RETURN_IF_ERROR(model::ValidateText("security_group.description", *update.description,
+                                                 model::kMaxDescriptionBytes));
+          group.description = *update.description;
+        }
+        return store::Txn{};
+      });
+}
+
 absl::StatusOr<model::SecurityGroup> SecurityGroupService::Get(const RequestContext& ctx,
                                                                const std::string& id) {
   return core_.LoadVisible<model::SecurityGroup>(ctx.principal, Kind::kSecurityGroup, id,

@@ -21,6 +21,11 @@ struct DefaultGroupPlan {
   std::vector<store::Op> ops;            // empty when the group already exists
 };
 
+struct SecurityGroupUpdate {
+  MetaUpdate meta;
+  std::optional<std::string> description;
+};
+
 class SecurityGroupService {
  public:
   explicit SecurityGroupService(ServiceCore& core) : core_(core) {}
@@ -34,6 +39,10 @@ class SecurityGroupService {
   absl::StatusOr<ListPage<model::SecurityGroup>> List(const RequestContext& ctx,
                                                       const ListOptions& options,
                                                       const std::string& name = "");
+  // Name, labels, description. The name "default" stays the default group's.
+  absl::StatusOr<model::SecurityGroup> Update(const RequestContext& ctx, const std::string& id,
+                                              const std::string& etag,
+                                              const SecurityGroupUpdate& update);
   // FAILED_PRECONDITION for the default group, a group with member ports, or a group that
   // another group's rules reference.
   absl::Status Delete(const RequestContext& ctx, const std::string& id);

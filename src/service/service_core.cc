@@ -91,6 +91,15 @@ absl::StatusOr<store::TxnResult> ServiceCore::Commit(const RequestContext& ctx,
   return committed;
 }
 
+absl::Status ServiceCore::ApplyMeta(auth::Kind kind, const MetaUpdate& update,
+                                    model::ObjectMeta& meta) {
+  PN_RETURN_IF_ERROR(model::ValidateNameAndLabels(
+      auth::KindName(kind), update.name.value_or(meta.name), update.labels.value_or(meta.labels)));
+  if (update.name.has_value()) meta.name = *update.name;
+  if (update.labels.has_value()) meta.labels = *update.labels;
+  return absl::OkStatus();
+}
+
 absl::Status ServiceCore::DeleteGuarded(const RequestContext& ctx, absl::string_view method,
                                         auth::Kind kind, const model::ObjectMeta& meta,
                                         const std::vector<MustBeEmpty>& must_be_empty,

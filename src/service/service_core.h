@@ -45,6 +45,12 @@ struct RequestContext {
 
 inline constexpr absl::Duration kRequestIdLifetime = absl::Hours(24);
 
+// Name and labels, the fields every kind may update. Unset: unchanged.
+struct MetaUpdate {
+  std::optional<std::string> name;
+  std::optional<model::Labels> labels;
+};
+
 struct ListOptions {
   int page_size = 0;       // 0: kDefaultPageSize; at most kMaxPageSize
   std::string page_token;  // from the previous page's next_page_token
@@ -117,6 +123,18 @@ class ServiceCore {
   // writes nothing. Callers skip their side effects (IPAM) when validate_only is set.
   absl::StatusOr<store::TxnResult> Commit(const RequestContext& ctx, absl::string_view method,
                                           store::Txn txn, const std::string& result = "");
+
+  // Read-modify-write of one object: loads it (NOT_FOUND unless visible), checks the caller
+  // may change it and that `etag`, when given, is its current revision (ABORTED otherwise),
+  // lets `change` validate and modify it (returning any extra compares and ops, for indexes),
+  // and commits under a guard on the revision read, retrying if it moved.
+  template <typename T>
+  absl::StatusOr<T> Update(const RequestContext& ctx, absl::string_view method, auth::Kind kind,
+                           const std::string& id, const std::string& etag,
+                           const std::function<absl::StatusOr<store::Txn>(T&)>& change);
+
+  // Applies and validates a MetaUpdate on `meta` of an object of `kind`.
+  static absl::Status ApplyMeta(auth::Kind kind, const MetaUpdate& update, model::ObjectMeta& meta);
 
   // Commits a new object (already stamped) with its scope index entry, plus `txn`'s own
   // compares and ops, and sets its revision. For objects whose creation reads nothing that
@@ -266,6 +284,38 @@ absl::Status ServiceCore::Insert(const RequestContext& ctx, absl::string_view me
   }
   object.meta.revision = result.revision;
   return absl::OkStatus();
+}
+
+template <typename T>
+absl::StatusOr<T> ServiceCore::Update(const RequestContext& ctx, absl::string_view method,
+                                      auth::Kind kind, const std::string& id,
+                                      const std::string& etag,
+                                      const std::function<absl::StatusOr<store::Txn>(T&)>& change) {
+  PN_ASSIGN_OR_RETURN(std::optional<T> replay, Replay<T>(ctx, method));
+  if (replay.has_value()) return std::move(*replay);
+  return RetryOnConflict<T>(method, [&]() -> absl::StatusOr<std::optional<T>> {
+    PN_ASSIGN_OR_RETURN(T object, LoadVisible<T>(ctx.principal, kind, id,
+                                                 absl::StrCat(auth::KindName(kind), "_id")));
+    PN_RETURN_IF_ERROR(
+        auth::CheckWrite(ctx.principal, kind, {object.meta.org_id, object.meta.project_id}));
+    if (!etag.empty() && etag != absl::StrCat(object.meta.revision)) {
+      return absl::AbortedError(absl::StrCat(auth::KindName(kind), " ", id, " changed: etag ", etag,
+                                             " is stale, the current one is ",
+                                             object.meta.revision));
+    }
+    PN_ASSIGN_OR_RETURN(store::Txn txn, change(object));
+    object.meta.updated_at = clock_.Now();
+    const std::string key = keys::Object(kind, id);
+    txn.compares.push_back(store::Compare::ModRevisionIs(key, object.meta.revision));
+    const std::string encoded = model::Encode(object);
+    txn.ops.push_back(store::Op::Put(key, encoded));
+    PN_ASSIGN_OR_RETURN(store::TxnResult result, Commit(ctx, method, std::move(txn), encoded));
+    if (!result.succeeded) {
+      return std::optional<T>();
+    }
+    object.meta.revision = result.revision;
+    return std::optional<T>(std::move(object));
+  });
 }
 
 template <typename T>

@@ -1,5 +1,7 @@
 #include "service/subnet_service.h"
 
+#include "model/address_parsing.h"
+
 namespace plasmanet::service {
 
 using auth::Kind;
@@ -61,6 +63,32 @@ absl::StatusOr<std::optional<model::Subnet>> SubnetService::TryCreate(
   }
   subnet.meta.revision = result.revision;
   return std::optional<model::Subnet>(std::move(subnet));
+}
+
+absl::StatusOr<model::Subnet> SubnetService::Update(const RequestContext& ctx,
+                                                    const std::string& id, const std::string& etag,
+                                                    const SubnetUpdate& update) {
+  return core_.Update<model::Subnet>(
+      ctx, "UpdateSubnet", Kind::kSubnet, id, etag,
+      [&](model::Subnet& subnet) -> absl::StatusOr<store::Txn> {
+        PN_RETURN_IF_ERROR(ServiceCore::ApplyMeta(Kind::kSubnet, update.meta, subnet.meta));
+        if (update.dhcp_enabled.has_value()) subnet.dhcp_enabled = *update.dhcp_enabled;
+        if (update.dns_servers.has_value()) {
+          if (update.dns_servers->size() > model::kMaxDnsServers) {
+            return InvalidField(
+                "subnet.dns_servers",
+                absl::StrCat("at most ", model::kMaxDnsServers, " servers are allowed"));
+          }
+          subnet.dns_servers.clear();
+          for (size_t i = 0; i < update.dns_servers->size(); ++i) {
+            PN_ASSIGN_OR_RETURN(IpAddress server,
+                                model::ParseIpField(absl::StrCat("subnet.dns_servers[", i, "]"),
+                                                    (*update.dns_servers)[i]));
+            subnet.dns_servers.push_back(server);
+          }
+        }
+        return store::Txn{};
+      });
 }
 
 absl::StatusOr<model::Subnet> SubnetService::Get(const RequestContext& ctx, const std::string& id) {

@@ -15,6 +15,12 @@ struct SubnetFilter {
   std::string name;    // empty: any
 };
 
+struct SubnetUpdate {
+  MetaUpdate meta;
+  std::optional<bool> dhcp_enabled;
+  std::optional<std::vector<std::string>> dns_servers;
+};
+
 class SubnetService {
  public:
   explicit SubnetService(ServiceCore& core) : core_(core) {}
@@ -26,6 +32,9 @@ class SubnetService {
   absl::StatusOr<ListPage<model::Subnet>> List(const RequestContext& ctx,
                                                const ListOptions& options,
                                                const SubnetFilter& filter = {});
+  // Name, labels, DHCP and DNS servers (addressing is fixed once ports use it).
+  absl::StatusOr<model::Subnet> Update(const RequestContext& ctx, const std::string& id,
+                                       const std::string& etag, const SubnetUpdate& update);
   // FAILED_PRECONDITION while the subnet has ports.
   absl::Status Delete(const RequestContext& ctx, const std::string& id);
 

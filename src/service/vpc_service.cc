@@ -16,6 +16,15 @@ absl::StatusOr<model::Vpc> VpcService::Create(const RequestContext& ctx,
   return vpc;
 }
 
+absl::StatusOr<model::Vpc> VpcService::Update(const RequestContext& ctx, const std::string& id,
+                                              const std::string& etag, const MetaUpdate& update) {
+  return core_.Update<model::Vpc>(
+      ctx, "UpdateVpc", Kind::kVpc, id, etag, [&](model::Vpc& vpc) -> absl::StatusOr<store::Txn> {
+        PN_RETURN_IF_ERROR(ServiceCore::ApplyMeta(Kind::kVpc, update, vpc.meta));
+        return store::Txn{};
+      });
+}
+
 absl::StatusOr<model::Vpc> VpcService::Get(const RequestContext& ctx, const std::string& id) {
   return core_.LoadVisible<model::Vpc>(ctx.principal, Kind::kVpc, id, "vpc_id");
 }

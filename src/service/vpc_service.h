@@ -21,6 +21,9 @@ class VpcService {
   // `name`: only VPCs of that name (empty: all).
   absl::StatusOr<ListPage<model::Vpc>> List(const RequestContext& ctx, const ListOptions& options,
                                             const std::string& name = "");
+  // Name and labels. ABORTED if `etag` is given and stale.
+  absl::StatusOr<model::Vpc> Update(const RequestContext& ctx, const std::string& id,
+                                    const std::string& etag, const MetaUpdate& update);
   // FAILED_PRECONDITION while the VPC has subnets.
   absl::Status Delete(const RequestContext& ctx, const std::string& id);
 
