@@ -524,7 +524,8 @@ TEST_F(ApiTest, UpdateTakesAFieldMaskAndRefusesStaleEtags) {
   EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(o.field, "update_mask");
   update.clear_update_mask();
-  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, kAlice, update, &out).field, "update_mask");
+  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, kAlice, update, &out).field,
+            "update_mask");
   update.mutable_update_mask()->add_paths("name");
   EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, kBob, update, &out).code,
             grpc::StatusCode::NOT_FOUND);
