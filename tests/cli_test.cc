@@ -159,6 +159,55 @@ TEST_F(CliTest, PortsChangeGroupsAndFloatingIpsMove) {
   EXPECT_THAT(taken.output, HasSubstr("NOT_FOUND"));
 }
 
+// TLS: a daemon with a certificate serves only TLS; the CLI verifies it against a CA file.
+TEST(CliTlsTest, ServesOverTlsWhenGivenACertificate) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("plasmanet-tls-test-", getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string cert = (dir / "cert.pem").string();
+  const std::string key = (dir / "key.pem").string();
+  ASSERT_EQ(
+      std::system(absl::StrCat("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+                               "/CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
+                               "-keyout ",
+                               key, " -out ", cert, " 2>/dev/null")
+                      .c_str()),
+      0);
+  const std::string tokens = (dir / "tokens").string();
+  std::ofstream(tokens) << kAcme << " acme web member\n";
+  testing::Child daemon = testing::Spawn(
+      PLASMANETD_PATH,
+      {"--store", "sqlite:" + (dir / "db").string(), "--tokens", tokens, "--listen", "127.0.0.1:0",
+       "--audit-log", (dir / "audit.log").string(), "--tls-cert", cert, "--tls-key", key},
+      STDERR_FILENO);
+  ASSERT_GT(daemon.pid, 0);
+  int port = 0;
+  char line[1024];
+  while (std::fgets(line, sizeof(line), daemon.output) != nullptr) {
+    const std::string text(line);
+    if (size_t at = text.find(" port=");
+        at != std::string::npos && text.find("started") != std::string::npos) {
+      ASSERT_TRUE(absl::SimpleAtoi(text.substr(at + 6, text.find(' ', at + 6) - at - 6), &port));
+      break;
+    }
+  }
+  ASSERT_GT(port, 0);
+  const auto run = [&](const std::string& flags) {
+    const std::string command =
+        absl::StrCat("PLASMANET_SERVER=127.0.0.1:", port, " PLASMANET_TOKEN=", kAcme, " ",
+                     PLASMANET_CLI_PATH, " ", flags, " vpc list 2>&1");
+    return WEXITSTATUS(std::system(command.c_str()));
+  };
+  EXPECT_EQ(run("--tls-ca " + cert), 0);
+  EXPECT_NE(run(""), 0);  // plaintext to a TLS port fails
+  kill(daemon.pid, SIGTERM);
+  int status = 0;
+  waitpid(daemon.pid, &status, 0);
+  fclose(daemon.output);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(CliTest, ErrorsExitNonZeroWithTheServersMessage) {
   Result r = Cli(kAcme, "vpc create bad --cidr 10.0.0.1/16");
   EXPECT_EQ(r.exit_code, 1);

@@ -122,5 +122,16 @@ TEST_F(DaemonTest, RefusesToRunWithoutAValidTokenFile) {
   EXPECT_THAT(refused, HasSubstr("line 1: tokens must be at least 16 characters"));
 }
 
+TEST_F(DaemonTest, RefusesHalfATlsConfiguration) {
+  testing::Child half = Start(With(
+      {"--store", "sqlite:" + (dir_ / "db").string(), "--tls-cert", (dir_ / "cert.pem").string()}));
+  const std::string out = ReadUntil(half.output, "\x01");
+  int status = 0;
+  waitpid(half.pid, &status, 0);
+  fclose(half.output);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  EXPECT_THAT(out, HasSubstr("TLS needs both a certificate and a key"));
+}
+
 }  // namespace
 }  // namespace plasmanet

@@ -1,6 +1,8 @@
 #include "api/api_server.h"
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 #include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
@@ -8,8 +10,20 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "common/logging.h"
+#include "common/status_macros.h"
 
 namespace plasmanet::api {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
 
 ApiServer::ApiServer(service::Services& services, const auth::TokenFile& tokens, AuditLog& audit)
     : deps_{services, tokens, audit, stopping_},
@@ -32,9 +46,19 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(service::Services& s
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("TLS needs both a certificate and a key");
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options.tls_cert_file.empty()) {
+    PN_ASSIGN_OR_RETURN(std::string cert, ReadFile(options.tls_cert_file));
+    PN_ASSIGN_OR_RETURN(std::string key, ReadFile(options.tls_key_file));
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({key, cert});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
   grpc::ServerBuilder builder;
-  // TODO(#3): TLS credentials when a certificate and key are configured.
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(options.listen, credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_request_bytes);
   builder.RegisterService(&server->vpcs_);
   builder.RegisterService(&server->subnets_);
@@ -48,7 +72,8 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(service::Services& s
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
-  LOG_INFO("api listening address={} port={}", options.listen, server->port_);
+  LOG_INFO("api listening address={} port={} tls={}", options.listen, server->port_,
+           !options.tls_cert_file.empty());
   return server;
 }
 

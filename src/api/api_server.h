@@ -29,6 +29,9 @@ struct ApiServerOptions {
   std::string listen = "127.0.0.1:7070";
   // Requests above this size are refused with RESOURCE_EXHAUSTED before any handler runs.
   int max_request_bytes = 1 << 20;
+  // PEM files; when both are set the API is served over TLS only.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class ApiServer {

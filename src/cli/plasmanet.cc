@@ -9,9 +9,11 @@
 // otherwise 1 with the server's code and message on stderr.
 
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -40,12 +42,13 @@ struct Globals {
   std::string output = "table";
   std::string org;
   std::string project;
+  std::string tls_ca;  // PEM roots to verify the server; empty: plaintext
 };
 
 class Client {
  public:
   explicit Client(const Globals& g) : globals_(g) {
-    channel_ = grpc::CreateChannel(g.server, grpc::InsecureChannelCredentials());
+    channel_ = grpc::CreateChannel(g.server, Credentials(g));
     vpcs = v1::VpcService::NewStub(channel_);
     subnets = v1::SubnetService::NewStub(channel_);
     ports = v1::PortService::NewStub(channel_);
@@ -64,6 +67,17 @@ class Client {
     if (!status.ok()) {
       throw Failure{absl::StrCat(CodeName(status.error_code()), ": ", status.error_message())};
     }
+  }
+
+  static std::shared_ptr<grpc::ChannelCredentials> Credentials(const Globals& g) {
+    if (g.tls_ca.empty()) return grpc::InsecureChannelCredentials();
+    std::ifstream in(g.tls_ca);
+    if (!in) throw Failure{"INVALID_ARGUMENT: cannot read --tls-ca " + g.tls_ca};
+    std::stringstream pem;
+    pem << in.rdbuf();
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = pem.str();
+    return grpc::SslCredentials(ssl);
   }
 
   bool json() const { return globals_.output == "json"; }
@@ -279,12 +293,15 @@ int Main(int argc, char** argv) {
   Globals g;
   if (const char* s = std::getenv("PLASMANET_SERVER")) g.server = s;
   if (const char* t = std::getenv("PLASMANET_TOKEN")) g.token = t;
+  if (const char* ca = std::getenv("PLASMANET_TLS_CA")) g.tls_ca = ca;
   if (g.server.empty()) g.server = "127.0.0.1:7070";
 
   CLI::App app{"plasmanet: manage PlasmaNET networks"};
   app.require_subcommand(1);
   app.add_option("--server", g.server, "API address (env PLASMANET_SERVER)");
   app.add_option("--token", g.token, "Bearer token (env PLASMANET_TOKEN)");
+  app.add_option("--tls-ca", g.tls_ca,
+                 "Verify a TLS server with these PEM roots (env PLASMANET_TLS_CA)");
   app.add_option("-o,--output", g.output, "table or json")->check(CLI::IsMember({"table", "json"}));
   app.add_option("--org", g.org, "Org to create in (admin and service tokens)");
   app.add_option("--project", g.project, "Project to create in (admin and service tokens)");

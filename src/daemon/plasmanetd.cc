@@ -28,6 +28,8 @@ struct Flags {
   std::string listen = "127.0.0.1:7070";
   std::string tokens;
   std::string audit_log = "plasmanet-audit.log";
+  std::string tls_cert;
+  std::string tls_key;
   int shutdown_grace_seconds = 10;
   std::string log_level = "info";
   std::string pidfile;
@@ -67,8 +69,9 @@ int Run(const Flags& flags) {
     return 1;
   }
   auto services = std::make_unique<service::Services>(**store, RealClock::Get());
-  absl::StatusOr<std::unique_ptr<api::ApiServer>> server =
-      api::ApiServer::Start(*services, *tokens, **audit, {.listen = flags.listen});
+  absl::StatusOr<std::unique_ptr<api::ApiServer>> server = api::ApiServer::Start(
+      *services, *tokens, **audit,
+      {.listen = flags.listen, .tls_cert_file = flags.tls_cert, .tls_key_file = flags.tls_key});
   if (!server.ok()) {
     LOG_ERROR("cannot start the API error=\"{}\"", server.status().ToString());
     return 1;
@@ -107,6 +110,8 @@ int main(int argc, char** argv) {
   app.add_option("--tokens", flags.tokens,
                  "Token file: one 'TOKEN ORG PROJECT ROLE[,ROLE...]' a line")
       ->required();
+  app.add_option("--tls-cert", flags.tls_cert, "PEM certificate: serve the API over TLS");
+  app.add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert");
   app.add_option("--audit-log", flags.audit_log,
                  "File that receives one JSON line per mutating API call")
       ->capture_default_str();

@@ -73,6 +73,7 @@ absl::StatusOr<store::TxnResult> ServiceCore::Commit(const RequestContext& ctx,
     return InvalidField("request_id", "must be 1-128 characters of letters, digits, - _ .");
   }
   // Recorded in the same transaction as the change itself: exactly once, even across crashes.
+  // TODO(#3): sweep records older than kRequestIdLifetime; today they are only overwritten.
   const std::string key = RequestKey(ctx);
   PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> previous, store_.Get(key));
   txn.compares.push_back(previous.has_value()
