@@ -67,7 +67,8 @@ Result Run(int clients, int total_ports) {
   {
     auto store = std::move(*store::sqlite::SqliteStore::Open((dir / "store.db").string()));
     service::Services services(*store, RealClock::Get());
-    auth::TokenFile tokens = *auth::TokenFile::Parse(absl::StrCat(kToken, " bench net member"));
+    auth::Authenticator tokens(*auth::TokenFile::Parse(absl::StrCat(kToken, " bench net member")),
+                               nullptr);
     auto audit = std::move(*api::AuditLog::Open((dir / "audit.log").string(), RealClock::Get()));
     auto server =
         std::move(*api::ApiServer::Start(services, tokens, *audit, {.listen = "127.0.0.1:0"}));

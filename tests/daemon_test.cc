@@ -111,7 +111,7 @@ TEST_F(DaemonTest, RefusesToRunWithoutAValidTokenFile) {
   waitpid(none.pid, &status, 0);
   fclose(none.output);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
-  EXPECT_THAT(missing, HasSubstr("--tokens is required"));
+  EXPECT_THAT(missing, HasSubstr("--tokens, --jwt-hs256-secret or --jwt-rs256-key is required"));
 
   std::ofstream(tokens_) << "short acme web member\n";
   testing::Child bad = Start(With({"--store", "sqlite:" + (dir_ / "db").string()}));

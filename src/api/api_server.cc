@@ -25,7 +25,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 
 }  // namespace
 
-ApiServer::ApiServer(service::Services& services, const auth::TokenFile& tokens, AuditLog& audit)
+ApiServer::ApiServer(service::Services& services, const auth::Authenticator& tokens,
+                     AuditLog& audit)
     : deps_{services, tokens, audit, stopping_},
       vpcs_(deps_),
       subnets_(deps_),
@@ -39,7 +40,7 @@ ApiServer::~ApiServer() {
 }
 
 absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(service::Services& services,
-                                                            const auth::TokenFile& tokens,
+                                                            const auth::Authenticator& tokens,
                                                             AuditLog& audit,
                                                             const ApiServerOptions& options) {
   std::unique_ptr<ApiServer> server(new ApiServer(services, tokens, audit));

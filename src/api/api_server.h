@@ -39,7 +39,7 @@ class ApiServer {
   // `services`, `tokens` and `audit` must outlive the server. UNAVAILABLE if the address
   // cannot be bound.
   static absl::StatusOr<std::unique_ptr<ApiServer>> Start(service::Services& services,
-                                                          const auth::TokenFile& tokens,
+                                                          const auth::Authenticator& tokens,
                                                           AuditLog& audit,
                                                           const ApiServerOptions& options);
   ~ApiServer();
@@ -49,7 +49,7 @@ class ApiServer {
   void Shutdown(absl::Duration grace);
 
  private:
-  ApiServer(service::Services& services, const auth::TokenFile& tokens, AuditLog& audit);
+  ApiServer(service::Services& services, const auth::Authenticator& tokens, AuditLog& audit);
 
   std::atomic<bool> stopping_{false};  // before the services that read it
   ApiDeps deps_;

@@ -8,6 +8,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <unistd.h>
 
 #include "api/api_server.h"
@@ -34,6 +36,20 @@ constexpr char kRita[] = "rita-token-01234567890";
 constexpr char kBob[] = "bob-token-012345678901";
 constexpr char kAdmin[] = "admin-token-0123456789";
 constexpr char kVmc[] = "vmc-token-012345678901";
+constexpr char kJwtSecret[] = "jwt-secret-0123456789-0123456789-0123";
+
+// An HS256 JWT as an identity provider would mint it.
+std::string Jwt(const nlohmann::json& claims) {
+  const std::string signed_part = auth::Base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})") + "." +
+                                  auth::Base64UrlEncode(claims.dump());
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), kJwtSecret, static_cast<int>(std::strlen(kJwtSecret)),
+       reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size(), mac,
+       &length);
+  return signed_part + "." +
+         auth::Base64UrlEncode(std::string(reinterpret_cast<char*>(mac), length));
+}
 
 // What a call returned: code, message and the field trailer.
 struct Outcome {
@@ -50,9 +66,12 @@ class ApiTest : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     store_ = std::move(*store::sqlite::SqliteStore::Open((dir_ / "store.db").string()));
     services_ = std::make_unique<service::Services>(*store_, RealClock::Get());
-    tokens_ = *auth::TokenFile::Parse(kTokens);
+    tokens_ = std::make_unique<auth::Authenticator>(
+        *auth::TokenFile::Parse(kTokens),
+        std::move(*auth::JwtVerifier::Create(kJwtSecret, "", RealClock::Get())));
     audit_ = std::move(*AuditLog::Open((dir_ / "audit.log").string(), RealClock::Get()));
-    server_ = std::move(*ApiServer::Start(*services_, tokens_, *audit_, {.listen = "127.0.0.1:0"}));
+    server_ =
+        std::move(*ApiServer::Start(*services_, *tokens_, *audit_, {.listen = "127.0.0.1:0"}));
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
     vpcs_ = v1::VpcService::NewStub(channel_);
@@ -114,7 +133,7 @@ class ApiTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<service::Services> services_;
-  auth::TokenFile tokens_;
+  std::unique_ptr<auth::Authenticator> tokens_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<ApiServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -529,6 +548,34 @@ TEST_F(ApiTest, UpdateTakesAFieldMaskAndRefusesStaleEtags) {
   update.mutable_update_mask()->add_paths("name");
   EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, kBob, update, &out).code,
             grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ApiTest, SignedJwtsAuthenticateWithTheirClaims) {
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  const std::string carol = Jwt({{"sub", "carol"},
+                                 {"org", "initech"},
+                                 {"project", "tps"},
+                                 {"roles", {"member"}},
+                                 {"exp", now + 300}});
+  v1::Vpc vpc = CreateVpc(carol.c_str(), "10.0.0.0/16");
+  EXPECT_EQ(vpc.metadata().org_id(), "initech");
+  EXPECT_EQ(vpc.metadata().project_id(), "tps");
+  v1::GetVpcRequest get;
+  get.set_id(vpc.metadata().id());
+  v1::Vpc out;
+  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::GetVpc, kAlice, get, &out).code,
+            grpc::StatusCode::NOT_FOUND);
+  const std::string expired =
+      Jwt({{"org", "initech"}, {"project", "tps"}, {"roles", "member"}, {"exp", now - 5}});
+  Outcome o = Call(vpcs_, &v1::VpcService::Stub::GetVpc, expired.c_str(), get, &out);
+  EXPECT_EQ(o.code, grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(o.message, HasSubstr("expired"));
+  std::string forged = carol;
+  // A character inside the signature (the last one may carry only padding bits).
+  char& c = forged[forged.size() - 5];
+  c = c == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Call(vpcs_, &v1::VpcService::Stub::GetVpc, forged.c_str(), get, &out).code,
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(ApiTest, ListsPaginate) {

@@ -33,7 +33,7 @@ class ExternalNetworkApi final : public v1::ExternalNetworkService::Service {
  private:
   const ApiDeps& deps_;
   service::Services& services_;
-  const auth::TokenFile& tokens_;
+  const auth::Authenticator& tokens_;
 };
 
 }  // namespace plasmanet::api

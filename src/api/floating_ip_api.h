@@ -32,7 +32,7 @@ class FloatingIpApi final : public v1::FloatingIpService::Service {
  private:
   const ApiDeps& deps_;
   service::Services& services_;
-  const auth::TokenFile& tokens_;
+  const auth::Authenticator& tokens_;
 };
 
 }  // namespace plasmanet::api

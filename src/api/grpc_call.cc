@@ -8,7 +8,7 @@
 namespace plasmanet::api {
 
 absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContext& context,
-                                             const auth::TokenFile& tokens) {
+                                             const auth::Authenticator& authenticator) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) {
@@ -19,11 +19,7 @@ absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContext& context,
   if (!absl::StartsWith(value, kBearer)) {
     return absl::UnauthenticatedError("the authorization metadata is not a bearer token");
   }
-  std::optional<auth::Principal> principal = tokens.Lookup(value.substr(kBearer.size()));
-  if (!principal.has_value()) {
-    return absl::UnauthenticatedError("unknown token");
-  }
-  return *principal;
+  return authenticator.Authenticate(value.substr(kBearer.size()));
 }
 
 grpc::Status ToGrpcStatus(grpc::ServerContext* context, const absl::Status& status) {

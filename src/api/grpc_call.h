@@ -21,6 +21,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "api/audit_log.h"
+#include "auth/authenticator.h"
 #include "auth/principal.h"
 #include "auth/token_file.h"
 #include "plasmanet/v1/api.pb.h"
@@ -34,7 +35,7 @@ inline constexpr char kFieldTrailer[] = "plasmanet-field";
 // The principal behind the call's bearer token. UNAUTHENTICATED if there is none, it is not
 // a bearer token, or the token is unknown.
 absl::StatusOr<auth::Principal> Authenticate(const grpc::ServerContext& context,
-                                             const auth::TokenFile& tokens);
+                                             const auth::Authenticator& authenticator);
 
 // The gRPC status for `status`, adding the field trailer to `context` when there is one.
 grpc::Status ToGrpcStatus(grpc::ServerContext* context, const absl::Status& status);
@@ -42,14 +43,14 @@ grpc::Status ToGrpcStatus(grpc::ServerContext* context, const absl::Status& stat
 // What every API service needs. Owned by ApiServer; outlives the services.
 struct ApiDeps {
   service::Services& services;
-  const auth::TokenFile& tokens;
+  const auth::Authenticator& tokens;
   AuditLog& audit;
   const std::atomic<bool>& stopping;  // the server is shutting down
 };
 
 // Authenticates, then runs `body(principal)` and returns its status in gRPC form.
 template <typename Body>
-grpc::Status Serve(grpc::ServerContext* context, const auth::TokenFile& tokens, Body&& body) {
+grpc::Status Serve(grpc::ServerContext* context, const auth::Authenticator& tokens, Body&& body) {
   absl::StatusOr<auth::Principal> principal = Authenticate(*context, tokens);
   if (!principal.ok()) {
     return ToGrpcStatus(context, principal.status());

@@ -39,7 +39,7 @@ class SecurityGroupApi final : public v1::SecurityGroupService::Service {
  private:
   const ApiDeps& deps_;
   service::Services& services_;
-  const auth::TokenFile& tokens_;
+  const auth::Authenticator& tokens_;
 };
 
 }  // namespace plasmanet::api

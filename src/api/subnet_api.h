@@ -28,7 +28,7 @@ class SubnetApi final : public v1::SubnetService::Service {
  private:
   const ApiDeps& deps_;
   service::Services& services_;
-  const auth::TokenFile& tokens_;
+  const auth::Authenticator& tokens_;
 };
 
 }  // namespace plasmanet::api

@@ -28,7 +28,7 @@ class VpcApi final : public v1::VpcService::Service {
  private:
   const ApiDeps& deps_;
   service::Services& services_;
-  const auth::TokenFile& tokens_;
+  const auth::Authenticator& tokens_;
 };
 
 }  // namespace plasmanet::api

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -14,9 +15,11 @@
 #include <unistd.h>
 
 #include "api/api_server.h"
+#include "auth/authenticator.h"
 #include "auth/token_file.h"
 #include "common/clock.h"
 #include "common/logging.h"
+#include "common/status_macros.h"
 #include "service/services.h"
 #include "store/store.h"
 
@@ -27,6 +30,8 @@ struct Flags {
   std::string store = "sqlite:plasmanet.db";
   std::string listen = "127.0.0.1:7070";
   std::string tokens;
+  std::string jwt_hs256_secret_file;
+  std::string jwt_rs256_key_file;
   std::string audit_log = "plasmanet-audit.log";
   std::string tls_cert;
   std::string tls_key;
@@ -34,6 +39,40 @@ struct Flags {
   std::string log_level = "info";
   std::string pidfile;
 };
+
+absl::StatusOr<std::string> ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, " cannot be read"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Static tokens and/or JWT keys, as the flags say; at least one of them.
+absl::StatusOr<std::unique_ptr<auth::Authenticator>> LoadAuthenticator(const Flags& flags) {
+  if (flags.tokens.empty() && flags.jwt_hs256_secret_file.empty() &&
+      flags.jwt_rs256_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tokens, --jwt-hs256-secret or --jwt-rs256-key is required: every call is authenticated");
+  }
+  std::optional<auth::TokenFile> tokens;
+  if (!flags.tokens.empty()) {
+    PN_ASSIGN_OR_RETURN(tokens, auth::TokenFile::Load(flags.tokens));
+  }
+  std::unique_ptr<auth::JwtVerifier> jwt;
+  if (!flags.jwt_hs256_secret_file.empty() || !flags.jwt_rs256_key_file.empty()) {
+    std::string secret, key;
+    if (!flags.jwt_hs256_secret_file.empty()) {
+      PN_ASSIGN_OR_RETURN(secret, ReadAll(flags.jwt_hs256_secret_file));
+      while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    }
+    if (!flags.jwt_rs256_key_file.empty()) {
+      PN_ASSIGN_OR_RETURN(key, ReadAll(flags.jwt_rs256_key_file));
+    }
+    PN_ASSIGN_OR_RETURN(jwt, auth::JwtVerifier::Create(secret, key, RealClock::Get()));
+  }
+  return std::make_unique<auth::Authenticator>(std::move(tokens), std::move(jwt));
+}
 
 int Run(const Flags& flags) {
   LogLevel level;
@@ -57,9 +96,9 @@ int Run(const Flags& flags) {
     LOG_ERROR("cannot open store url={} error=\"{}\"", flags.store, store.status().ToString());
     return 1;
   }
-  absl::StatusOr<auth::TokenFile> tokens = auth::TokenFile::Load(flags.tokens);
+  absl::StatusOr<std::unique_ptr<auth::Authenticator>> tokens = LoadAuthenticator(flags);
   if (!tokens.ok()) {
-    LOG_ERROR("cannot load tokens error=\"{}\"", tokens.status().ToString());
+    LOG_ERROR("cannot set up authentication error=\"{}\"", tokens.status().ToString());
     return 1;
   }
   absl::StatusOr<std::unique_ptr<api::AuditLog>> audit =
@@ -70,7 +109,7 @@ int Run(const Flags& flags) {
   }
   auto services = std::make_unique<service::Services>(**store, RealClock::Get());
   absl::StatusOr<std::unique_ptr<api::ApiServer>> server = api::ApiServer::Start(
-      *services, *tokens, **audit,
+      *services, **tokens, **audit,
       {.listen = flags.listen, .tls_cert_file = flags.tls_cert, .tls_key_file = flags.tls_key});
   if (!server.ok()) {
     LOG_ERROR("cannot start the API error=\"{}\"", server.status().ToString());
@@ -81,7 +120,7 @@ int Run(const Flags& flags) {
   }
   LOG_INFO("started pid={} store={} revision={} listen={} port={} tokens={}", getpid(), flags.store,
            (*store)->CurrentRevision().value_or(-1), flags.listen, (*server)->port(),
-           tokens->size());
+           (*tokens)->static_tokens());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -108,8 +147,11 @@ int main(int argc, char** argv) {
   app.add_option("--listen", flags.listen, "gRPC address: HOST:PORT or unix:PATH")
       ->capture_default_str();
   app.add_option("--tokens", flags.tokens,
-                 "Token file: one 'TOKEN ORG PROJECT ROLE[,ROLE...]' a line")
-      ->required();
+                 "Token file: one 'TOKEN ORG PROJECT ROLE[,ROLE...]' a line");
+  app.add_option("--jwt-hs256-secret", flags.jwt_hs256_secret_file,
+                 "File holding the HS256 secret (32+ bytes) of accepted JWTs");
+  app.add_option("--jwt-rs256-key", flags.jwt_rs256_key_file,
+                 "PEM RSA public key of accepted RS256 JWTs");
   app.add_option("--tls-cert", flags.tls_cert, "PEM certificate: serve the API over TLS");
   app.add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert");
   app.add_option("--audit-log", flags.audit_log,
