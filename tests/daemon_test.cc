@@ -122,6 +122,32 @@ TEST_F(DaemonTest, RefusesToRunWithoutAValidTokenFile) {
   EXPECT_THAT(refused, HasSubstr("line 1: tokens must be at least 16 characters"));
 }
 
+TEST_F(DaemonTest, ReadsEveryFlagFromAConfigFile) {
+  const std::string config = (dir_ / "plasmanetd.toml").string();
+  std::ofstream(config) << "store = \"sqlite:" << (dir_ / "db").string() << "\"\n"
+                        << "tokens = \"" << tokens_ << "\"\n"
+                        << "listen = \"127.0.0.1:0\"\n"
+                        << "audit-log = \"" << (dir_ / "audit.log").string() << "\"\n"
+                        << "log-level = \"debug\"\n";
+  testing::Child p = Start({"--config", config});
+  const std::string started = ReadUntil(p.output, "started");
+  EXPECT_THAT(started, HasSubstr("tokens=1"));
+  EXPECT_THAT(started, HasSubstr((dir_ / "db").string()));
+  kill(p.pid, SIGTERM);
+  ReadUntil(p.output, "\x01");
+  int status = 0;
+  waitpid(p.pid, &status, 0);
+  fclose(p.output);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+  testing::Child missing = Start({"--config", (dir_ / "nope.toml").string()});
+  const std::string refused = ReadUntil(missing.output, "\x01");
+  waitpid(missing.pid, &status, 0);
+  fclose(missing.output);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_THAT(refused, HasSubstr("nope.toml"));
+}
+
 TEST_F(DaemonTest, RefusesHalfATlsConfiguration) {
   testing::Child half = Start(With(
       {"--store", "sqlite:" + (dir_ / "db").string(), "--tls-cert", (dir_ / "cert.pem").string()}));

@@ -163,6 +163,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error")
       ->capture_default_str();
   app.add_option("--pidfile", flags.pidfile, "Write the process id to this file while running");
+  // Every flag may also come from a file: `listen = "127.0.0.1:7070"` lines (TOML or INI).
+  // Flags on the command line win over the file.
+  app.set_config("--config", "", "Read flags from this file (TOML/INI, key = value)");
   CLI11_PARSE(app, argc, argv);
   return plasmanet::Run(flags);
 }
