@@ -134,60 +134,45 @@ std::string Resolve(const std::string& kind, const std::string& id_or_name,
   return ids[0];
 }
 
-std::string ResolveVpc(Client& c, const std::string& ref) {
-  return Resolve("vpc", ref, [&](const std::string& name) {
-    v1::ListVpcsRequest r;
+// Resolves `ref` among the objects one List call returns, filtered by name on the server.
+template <typename Stub, typename Request, typename Response, typename Items>
+std::string ResolveByName(Client& c, const std::string& kind, const std::string& ref,
+                          std::unique_ptr<Stub>& stub,
+                          grpc::Status (Stub::*list)(grpc::ClientContext*, const Request&,
+                                                     Response*),
+                          Items (Response::*items)() const) {
+  return Resolve(kind, ref, [&](const std::string& name) {
+    Request r;
     r.set_name(name);
-    v1::ListVpcsResponse out;
-    c.Call(c.vpcs, &v1::VpcService::Stub::ListVpcs, r, &out);
+    Response out;
+    c.Call(stub, list, r, &out);
     std::vector<std::string> ids;
-    for (const auto& v : out.vpcs()) ids.push_back(v.metadata().id());
+    for (const auto& item : (out.*items)()) ids.push_back(item.metadata().id());
     return ids;
   });
+}
+
+std::string ResolveVpc(Client& c, const std::string& ref) {
+  return ResolveByName(c, "vpc", ref, c.vpcs, &v1::VpcService::Stub::ListVpcs,
+                       &v1::ListVpcsResponse::vpcs);
 }
 std::string ResolveSubnet(Client& c, const std::string& ref) {
-  return Resolve("subnet", ref, [&](const std::string& name) {
-    v1::ListSubnetsRequest r;
-    r.set_name(name);
-    v1::ListSubnetsResponse out;
-    c.Call(c.subnets, &v1::SubnetService::Stub::ListSubnets, r, &out);
-    std::vector<std::string> ids;
-    for (const auto& v : out.subnets()) ids.push_back(v.metadata().id());
-    return ids;
-  });
+  return ResolveByName(c, "subnet", ref, c.subnets, &v1::SubnetService::Stub::ListSubnets,
+                       &v1::ListSubnetsResponse::subnets);
 }
 std::string ResolvePort(Client& c, const std::string& ref) {
-  return Resolve("port", ref, [&](const std::string& name) {
-    v1::ListPortsRequest r;
-    r.set_name(name);
-    v1::ListPortsResponse out;
-    c.Call(c.ports, &v1::PortService::Stub::ListPorts, r, &out);
-    std::vector<std::string> ids;
-    for (const auto& v : out.ports()) ids.push_back(v.metadata().id());
-    return ids;
-  });
+  return ResolveByName(c, "port", ref, c.ports, &v1::PortService::Stub::ListPorts,
+                       &v1::ListPortsResponse::ports);
 }
 std::string ResolveGroup(Client& c, const std::string& ref) {
-  return Resolve("security group", ref, [&](const std::string& name) {
-    v1::ListSecurityGroupsRequest r;
-    r.set_name(name);
-    v1::ListSecurityGroupsResponse out;
-    c.Call(c.groups, &v1::SecurityGroupService::Stub::ListSecurityGroups, r, &out);
-    std::vector<std::string> ids;
-    for (const auto& v : out.security_groups()) ids.push_back(v.metadata().id());
-    return ids;
-  });
+  return ResolveByName(c, "security group", ref, c.groups,
+                       &v1::SecurityGroupService::Stub::ListSecurityGroups,
+                       &v1::ListSecurityGroupsResponse::security_groups);
 }
 std::string ResolveNetwork(Client& c, const std::string& ref) {
-  return Resolve("external network", ref, [&](const std::string& name) {
-    v1::ListExternalNetworksRequest r;
-    r.set_name(name);
-    v1::ListExternalNetworksResponse out;
-    c.Call(c.networks, &v1::ExternalNetworkService::Stub::ListExternalNetworks, r, &out);
-    std::vector<std::string> ids;
-    for (const auto& v : out.external_networks()) ids.push_back(v.metadata().id());
-    return ids;
-  });
+  return ResolveByName(c, "external network", ref, c.networks,
+                       &v1::ExternalNetworkService::Stub::ListExternalNetworks,
+                       &v1::ListExternalNetworksResponse::external_networks);
 }
 
 // Table rows of each resource.
