@@ -427,6 +427,19 @@ TEST_F(ApiTest, WatchPortsStreamsSnapshotThenChangesInScopeAndResumes) {
   resumed.TryCancel();
 }
 
+TEST_F(ApiTest, WatchRefusesANegativeRevision) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", kAlice));
+  v1::WatchPortsRequest request;
+  request.set_start_revision(-1);
+  auto stream = ports_->WatchPorts(&context, request);
+  v1::PortEvent event;
+  EXPECT_FALSE(stream->Read(&event));
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("start_revision"));
+}
+
 TEST_F(ApiTest, WatchFromCompactedHistoryIsOutOfRangeAndShutdownEndsStreams) {
   CreateVpc(kAlice, "10.0.0.0/16");
   CreateVpc(kAlice, "10.1.0.0/16");
