@@ -208,6 +208,57 @@ TEST(CliTlsTest, ServesOverTlsWhenGivenACertificate) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(CliQuotaTest, TheDaemonsQuotaFlagsLimitEachProject) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / absl::StrCat("plasmanet-quota-test-", getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string tokens = (dir / "tokens").string();
+  std::ofstream(tokens) << kAcme << " acme web member\n";
+  testing::Child bad =
+      testing::Spawn(PLASMANETD_PATH, {"--tokens", tokens, "--quota-ports", "-1"}, STDERR_FILENO);
+  int status = 0;
+  waitpid(bad.pid, &status, 0);
+  fclose(bad.output);
+  EXPECT_NE(WEXITSTATUS(status), 0);
+
+  testing::Child daemon = testing::Spawn(
+      PLASMANETD_PATH,
+      {"--store", "sqlite:" + (dir / "db").string(), "--tokens", tokens, "--listen", "127.0.0.1:0",
+       "--audit-log", (dir / "audit.log").string(), "--quota-vpcs", "1"},
+      STDERR_FILENO);
+  int port = 0;
+  char line[1024];
+  while (std::fgets(line, sizeof(line), daemon.output) != nullptr) {
+    const std::string text(line);
+    if (size_t at = text.find(" port=");
+        at != std::string::npos && text.find("started") != std::string::npos) {
+      ASSERT_TRUE(absl::SimpleAtoi(text.substr(at + 6, text.find(' ', at + 6) - at - 6), &port));
+      break;
+    }
+  }
+  ASSERT_GT(port, 0);
+  const auto run = [&](const std::string& args) {
+    const std::string command =
+        absl::StrCat("PLASMANET_SERVER=127.0.0.1:", port, " PLASMANET_TOKEN=", kAcme, " ",
+                     PLASMANET_CLI_PATH, " ", args, " 2>&1");
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string output;
+    char buffer[4096];
+    size_t n;
+    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
+    return std::make_pair(WEXITSTATUS(pclose(pipe)), output);
+  };
+  EXPECT_EQ(run("vpc create a --cidr 10.0.0.0/16").first, 0);
+  auto [code, output] = run("vpc create b --cidr 10.1.0.0/16");
+  EXPECT_EQ(code, 1);
+  EXPECT_THAT(output, HasSubstr("RESOURCE_EXHAUSTED: quota exceeded"));
+  kill(daemon.pid, SIGTERM);
+  waitpid(daemon.pid, &status, 0);
+  fclose(daemon.output);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(CliTest, ErrorsExitNonZeroWithTheServersMessage) {
   Result r = Cli(kAcme, "vpc create bad --cidr 10.0.0.1/16");
   EXPECT_EQ(r.exit_code, 1);

@@ -33,6 +33,7 @@ struct Flags {
   std::string jwt_hs256_secret_file;
   std::string jwt_rs256_key_file;
   std::string audit_log = "plasmanet-audit.log";
+  service::Quotas quotas;
   std::string tls_cert;
   std::string tls_key;
   int shutdown_grace_seconds = 10;
@@ -107,7 +108,8 @@ int Run(const Flags& flags) {
     LOG_ERROR("cannot open the audit log error=\"{}\"", audit.status().ToString());
     return 1;
   }
-  auto services = std::make_unique<service::Services>(**store, RealClock::Get());
+  auto services =
+      std::make_unique<service::Services>(**store, RealClock::Get(), std::nullopt, flags.quotas);
   absl::StatusOr<std::unique_ptr<api::ApiServer>> server = api::ApiServer::Start(
       *services, **tokens, **audit,
       {.listen = flags.listen, .tls_cert_file = flags.tls_cert, .tls_key_file = flags.tls_key});
@@ -152,6 +154,23 @@ int main(int argc, char** argv) {
                  "File holding the HS256 secret (32+ bytes) of accepted JWTs");
   app.add_option("--jwt-rs256-key", flags.jwt_rs256_key_file,
                  "PEM RSA public key of accepted RS256 JWTs");
+  // Per-project limits, the same for every project.
+  app.add_option("--quota-vpcs", flags.quotas.vpcs, "VPCs per project")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--quota-subnets", flags.quotas.subnets, "Subnets per project")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--quota-ports", flags.quotas.ports, "Ports per project")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--quota-security-groups", flags.quotas.security_groups,
+                 "Security groups per project (the default group is not counted)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--quota-floating-ips", flags.quotas.floating_ips, "Floating IPs per project")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("--tls-cert", flags.tls_cert, "PEM certificate: serve the API over TLS");
   app.add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert");
   app.add_option("--audit-log", flags.audit_log,

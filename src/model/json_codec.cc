@@ -76,6 +76,7 @@ void PutMeta(nlohmann::json& j, const ObjectMeta& m) {
   j["created_at"] = TimeText(m.created_at);
   j["updated_at"] = TimeText(m.updated_at);
   if (!m.labels.empty()) j["labels"] = m.labels;
+  if (m.quota_slot >= 0) j["quota_slot"] = m.quota_slot;
 }
 void GetMeta(const nlohmann::json& j, ObjectMeta& m) {
   j.at("id").get_to(m.id);
@@ -85,6 +86,7 @@ void GetMeta(const nlohmann::json& j, ObjectMeta& m) {
   m.created_at = ParseTime(j.at("created_at").get<std::string>());
   m.updated_at = ParseTime(j.at("updated_at").get<std::string>());
   GetOr(j, "labels", m.labels);
+  GetOr(j, "quota_slot", m.quota_slot);
 }
 
 }  // namespace

@@ -27,6 +27,8 @@ struct ObjectMeta {
   absl::Time updated_at = absl::UnixEpoch();
   int64_t revision = 0;
   Labels labels;
+  // The quota slot the object holds in its project (see service/quota_registry.h); -1: none.
+  int64_t quota_slot = -1;
 };
 
 inline constexpr size_t kMaxNameBytes = 255;

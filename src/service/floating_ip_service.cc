@@ -78,6 +78,7 @@ absl::StatusOr<std::optional<model::FloatingIp>> FloatingIpService::TryCreate(
                           absl::StrCat(fip.address.ToString(), " ", reason));
     }
   }
+  PN_ASSIGN_OR_RETURN(const int quota_guard, core_.ClaimQuota(Kind::kFloatingIp, fip.meta, txn));
   const size_t address_compare = txn.compares.size();
   txn.compares.push_back(Compare::Absent(keys::Ipam(network.meta.id, fip.address)));
   txn.compares.push_back(Compare::Absent(keys::Object(Kind::kFloatingIp, fip.meta.id)));
@@ -89,6 +90,9 @@ absl::StatusOr<std::optional<model::FloatingIp>> FloatingIpService::TryCreate(
 
   absl::StatusOr<store::TxnResult> result =
       core_.Commit(ctx, "CreateFloatingIp", std::move(txn), model::Encode(fip));
+  core_.SettleQuota(Kind::kFloatingIp, fip.meta,
+                    result.ok() && result->succeeded && !ctx.validate_only,
+                    result.ok() && result->failed_compare == quota_guard);
   if (result.ok() && result->succeeded) {
     if (ctx.validate_only) {
       if (proposed) core_.ipam().Release(network.meta.id, pool, fip.address);
@@ -210,6 +214,7 @@ absl::Status FloatingIpService::Delete(const RequestContext& ctx, const std::str
   txn.ops.push_back(
       Op::Delete(keys::Child(Relation::kNetworkFloatingIps, fip.external_network_id, id)));
   txn.ops.push_back(Op::Delete(keys::Ipam(fip.external_network_id, fip.address)));
+  core_.AddQuotaDelete(Kind::kFloatingIp, fip.meta, txn.ops);
   if (fip.fixed_ip.has_value()) {
     txn.ops.push_back(
         Op::Delete(keys::Child(Relation::kPortFloatingIps, fip.port_id, fip.fixed_ip->ToString())));
@@ -223,6 +228,7 @@ absl::Status FloatingIpService::Delete(const RequestContext& ctx, const std::str
   if (ctx.validate_only) {
     return absl::OkStatus();
   }
+  core_.ReleaseQuota(Kind::kFloatingIp, fip.meta);
   PN_ASSIGN_OR_RETURN(
       std::optional<model::ExternalNetwork> network,
       core_.Load<model::ExternalNetwork>(Kind::kExternalNetwork, fip.external_network_id));

@@ -9,6 +9,7 @@
 //                                            created only if absent: the uniqueness guarantee
 //   /v1/mac/<subnet>/<mac>                   one key per used MAC on a segment
 //   /v1/default_sg/<org>/<project>           id of the project's default security group
+//   /v1/quota/<org>/<project>/<kind>/<slot>  one key per object counted by a quota
 #pragma once
 
 #include <string>
@@ -78,6 +79,13 @@ inline std::string Ipam(absl::string_view pool_owner, const IpAddress& address) 
 }
 inline std::string Mac(absl::string_view subnet_id, const MacAddress& mac) {
   return absl::StrCat("/v1/mac/", subnet_id, "/", mac.ToString());
+}
+inline std::string QuotaPrefix(const auth::Scope& scope, auth::Kind kind) {
+  return absl::StrCat("/v1/quota/", scope.org_id, "/", scope.project_id, "/", auth::KindName(kind),
+                      "/");
+}
+inline std::string QuotaSlot(const auth::Scope& scope, auth::Kind kind, int64_t slot) {
+  return absl::StrCat(QuotaPrefix(scope, kind), slot);
 }
 inline std::string DefaultGroup(const auth::Scope& scope) {
   return absl::StrCat("/v1/default_sg/", scope.org_id, "/", scope.project_id);

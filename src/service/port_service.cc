@@ -54,6 +54,9 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
   guard(Compare::ModRevisionIs(keys::Object(Kind::kSubnet, subnet.meta.id), subnet.meta.revision),
         Guard::kOther);
   guard(Compare::Absent(keys::Object(Kind::kPort, port.meta.id)), Guard::kOther);
+  // The quota slot; its guard is kOther: losing it only means another server was quicker.
+  PN_ASSIGN_OR_RETURN(const int quota_guard, core_.ClaimQuota(Kind::kPort, port.meta, txn));
+  if (quota_guard >= 0) guards.push_back(Guard::kOther);
 
   // Security groups: named ones must be visible and of the port's project.
   if (draft.use_default_group) {
@@ -128,6 +131,8 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
 
   absl::StatusOr<store::TxnResult> result =
       core_.Commit(ctx, "CreatePort", std::move(txn), model::Encode(port));
+  core_.SettleQuota(Kind::kPort, port.meta, result.ok() && result->succeeded && !ctx.validate_only,
+                    result.ok() && result->failed_compare == quota_guard);
   if (!result.ok()) {
     release_proposals(nullptr);
     return result.status();
@@ -332,6 +337,7 @@ absl::StatusOr<std::optional<bool>> PortService::TryDelete(const RequestContext&
   for (const IpAddress& ip : port.fixed_ips) {
     txn.ops.push_back(Op::Delete(keys::Ipam(port.subnet_id, ip)));
   }
+  core_.AddQuotaDelete(Kind::kPort, port.meta, txn.ops);
 
   // Floating IPs mapped onto this port are disassociated, not deleted: the tenant keeps them.
   const std::string fips_prefix = keys::Children(Relation::kPortFloatingIps, id);
@@ -357,6 +363,7 @@ absl::StatusOr<std::optional<bool>> PortService::TryDelete(const RequestContext&
   if (ctx.validate_only) {
     return std::optional<bool>(true);
   }
+  core_.ReleaseQuota(Kind::kPort, port.meta);
   // Only now are the addresses free; the subnet may be gone already, then nothing to release.
   PN_ASSIGN_OR_RETURN(std::optional<model::Subnet> subnet,
                       core_.Load<model::Subnet>(Kind::kSubnet, port.subnet_id));

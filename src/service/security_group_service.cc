@@ -140,6 +140,7 @@ absl::Status SecurityGroupService::Delete(const RequestContext& ctx, const std::
   txn.compares.push_back(Compare::PrefixEmpty(references));
   txn.ops.push_back(Op::Delete(keys::Object(Kind::kSecurityGroup, id)));
   txn.ops.push_back(Op::Delete(keys::ScopeEntry(scope, Kind::kSecurityGroup, id)));
+  core_.AddQuotaDelete(Kind::kSecurityGroup, group.meta, txn.ops);
   for (const model::SecurityGroupRule& rule : group.rules) {
     if (std::optional<std::string> ref = ReferenceKey(group, rule))
       txn.ops.push_back(Op::Delete(*ref));
@@ -161,6 +162,7 @@ absl::Status SecurityGroupService::Delete(const RequestContext& ctx, const std::
     return absl::AbortedError(
         absl::StrCat("security group ", id, " changed during the delete; retry"));
   }
+  if (!ctx.validate_only) core_.ReleaseQuota(Kind::kSecurityGroup, group.meta);
   return absl::OkStatus();
 }
 

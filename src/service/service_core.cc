@@ -92,6 +92,39 @@ absl::StatusOr<store::TxnResult> ServiceCore::Commit(const RequestContext& ctx,
   return committed;
 }
 
+absl::StatusOr<int> ServiceCore::ClaimQuota(auth::Kind kind, model::ObjectMeta& meta,
+                                            store::Txn& txn) {
+  const auth::Scope scope{meta.org_id, meta.project_id};
+  PN_ASSIGN_OR_RETURN(meta.quota_slot, quota_.Propose(scope, kind));
+  if (meta.quota_slot < 0) return -1;
+  const std::string key = keys::QuotaSlot(scope, kind, meta.quota_slot);
+  txn.compares.push_back(store::Compare::Absent(key));
+  txn.ops.push_back(store::Op::Put(key, meta.id));
+  return static_cast<int>(txn.compares.size()) - 1;
+}
+
+void ServiceCore::SettleQuota(auth::Kind kind, const model::ObjectMeta& meta, bool kept,
+                              bool stale) {
+  if (kept || meta.quota_slot < 0) return;
+  const auth::Scope scope{meta.org_id, meta.project_id};
+  if (stale) {
+    quota_.Forget(scope, kind);
+  } else {
+    quota_.Release(scope, kind, meta.quota_slot);
+  }
+}
+
+void ServiceCore::AddQuotaDelete(auth::Kind kind, const model::ObjectMeta& meta,
+                                 std::vector<store::Op>& ops) {
+  if (meta.quota_slot < 0) return;
+  ops.push_back(
+      store::Op::Delete(keys::QuotaSlot({meta.org_id, meta.project_id}, kind, meta.quota_slot)));
+}
+
+void ServiceCore::ReleaseQuota(auth::Kind kind, const model::ObjectMeta& meta) {
+  quota_.Release({meta.org_id, meta.project_id}, kind, meta.quota_slot);
+}
+
 absl::Status ServiceCore::ApplyMeta(auth::Kind kind, const MetaUpdate& update,
                                     model::ObjectMeta& meta) {
   PN_RETURN_IF_ERROR(model::ValidateNameAndLabels(
@@ -112,6 +145,7 @@ absl::Status ServiceCore::DeleteGuarded(const RequestContext& ctx, absl::string_
     txn.compares.push_back(store::Compare::PrefixEmpty(guard.prefix));
   }
   txn.ops = std::move(extra_ops);
+  AddQuotaDelete(kind, meta, txn.ops);
   txn.ops.push_back(store::Op::Delete(keys::Object(kind, meta.id)));
   txn.ops.push_back(store::Op::Delete(keys::ScopeEntry(scope, kind, meta.id)));
   PN_ASSIGN_OR_RETURN(store::TxnResult result, Commit(ctx, method, std::move(txn)));
@@ -122,6 +156,7 @@ absl::Status ServiceCore::DeleteGuarded(const RequestContext& ctx, absl::string_
     return absl::AbortedError(
         absl::StrCat(auth::KindName(kind), " ", meta.id, " changed during the delete; retry"));
   }
+  if (!ctx.validate_only) ReleaseQuota(kind, meta);
   return absl::OkStatus();
 }
 

@@ -28,6 +28,7 @@
 #include "service/id_source.h"
 #include "service/ipam_registry.h"
 #include "service/keys.h"
+#include "service/quota_registry.h"
 #include "store/store.h"
 
 namespace plasmanet::service {
@@ -77,13 +78,25 @@ inline constexpr int kMaxCommitAttempts = 32;
 
 class ServiceCore {
  public:
-  ServiceCore(store::Store& store, Clock& clock, IdSource& ids, IpamRegistry& ipam)
-      : store_(store), clock_(clock), ids_(ids), ipam_(ipam) {}
+  ServiceCore(store::Store& store, Clock& clock, IdSource& ids, IpamRegistry& ipam,
+              QuotaRegistry& quota)
+      : store_(store), clock_(clock), ids_(ids), ipam_(ipam), quota_(quota) {}
 
   store::Store& store() { return store_; }
   Clock& clock() { return clock_; }
   IdSource& ids() { return ids_; }
   IpamRegistry& ipam() { return ipam_; }
+
+  // Claims a quota slot for a new object of `kind` (meta.quota_slot), adding its
+  // create-if-absent guard and key to `txn`. Returns the guard's index in txn.compares, or -1
+  // for kinds without a quota. RESOURCE_EXHAUSTED when the project's quota is used up.
+  absl::StatusOr<int> ClaimQuota(auth::Kind kind, model::ObjectMeta& meta, store::Txn& txn);
+  // After the commit of a claim: `kept` when the object was written; otherwise the slot is
+  // returned, and forgotten altogether when `stale` (its guard failed: another server).
+  void SettleQuota(auth::Kind kind, const model::ObjectMeta& meta, bool kept, bool stale);
+  // Deleting an object frees its slot: the op for the transaction, then Release after it.
+  void AddQuotaDelete(auth::Kind kind, const model::ObjectMeta& meta, std::vector<store::Op>& ops);
+  void ReleaseQuota(auth::Kind kind, const model::ObjectMeta& meta);
 
   // The object, with meta.revision set, or nullopt if there is none.
   template <typename T>
@@ -173,6 +186,7 @@ class ServiceCore {
   Clock& clock_;
   IdSource& ids_;
   IpamRegistry& ipam_;
+  QuotaRegistry& quota_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -271,19 +285,29 @@ absl::StatusOr<std::optional<T>> ServiceCore::Replay(const RequestContext& ctx,
 
 template <typename T>
 absl::Status ServiceCore::Insert(const RequestContext& ctx, absl::string_view method,
-                                 auth::Kind kind, T& object, store::Txn txn) {
+                                 auth::Kind kind, T& object, store::Txn extra) {
   const auth::Scope scope{object.meta.org_id, object.meta.project_id};
-  txn.compares.push_back(store::Compare::Absent(keys::Object(kind, object.meta.id)));
-  txn.ops.push_back(store::Op::Put(keys::Object(kind, object.meta.id), model::Encode(object)));
-  txn.ops.push_back(store::Op::Put(keys::ScopeEntry(scope, kind, object.meta.id), ""));
-  PN_ASSIGN_OR_RETURN(store::TxnResult result,
-                      Commit(ctx, method, std::move(txn), model::Encode(object)));
-  if (!result.succeeded) {
-    return absl::AbortedError(
-        absl::StrCat(auth::KindName(kind), " id collision; retry the request"));
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    store::Txn txn = extra;
+    PN_ASSIGN_OR_RETURN(int quota_guard, ClaimQuota(kind, object.meta, txn));
+    txn.compares.push_back(store::Compare::Absent(keys::Object(kind, object.meta.id)));
+    txn.ops.push_back(store::Op::Put(keys::Object(kind, object.meta.id), model::Encode(object)));
+    txn.ops.push_back(store::Op::Put(keys::ScopeEntry(scope, kind, object.meta.id), ""));
+    absl::StatusOr<store::TxnResult> result =
+        Commit(ctx, method, std::move(txn), model::Encode(object));
+    const bool written = result.ok() && result->succeeded && !ctx.validate_only;
+    const bool stale = result.ok() && quota_guard >= 0 && result->failed_compare == quota_guard;
+    SettleQuota(kind, object.meta, written, stale);
+    PN_RETURN_IF_ERROR(result.status());
+    if (stale) continue;  // another server took the slot: reload and claim another
+    if (!result->succeeded) {
+      return absl::AbortedError(
+          absl::StrCat(auth::KindName(kind), " id collision; retry the request"));
+    }
+    object.meta.revision = result->revision;
+    return absl::OkStatus();
   }
-  object.meta.revision = result.revision;
-  return absl::OkStatus();
+  return absl::AbortedError(absl::StrCat(method, ": quota slots keep changing; retry"));
 }
 
 template <typename T>

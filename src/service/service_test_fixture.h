@@ -40,7 +40,7 @@ class ServiceTest : public ::testing::Test {
     auto store = store::sqlite::SqliteStore::Open((dir_ / "store.db").string());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
-    services_ = std::make_unique<Services>(*store_, clock_);
+    services_ = std::make_unique<Services>(*store_, clock_, std::nullopt, quotas_);
   }
 
   Services& svc() { return *services_; }
@@ -82,6 +82,7 @@ class ServiceTest : public ::testing::Test {
                                    auth::Scope{"acme", "web"}};
 
   FakeClock clock_;
+  Quotas quotas_;  // what Reopen() gives the services
   std::filesystem::path dir_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Services> services_;

@@ -24,13 +24,15 @@ namespace plasmanet::service {
 class Services {
  public:
   // `store` and `clock` must outlive this object. `seed` makes ids repeatable in tests.
-  Services(store::Store& store, Clock& clock, std::optional<uint64_t> seed = std::nullopt)
-      : ids_(seed), ipam_(store), core_(store, clock, ids_, ipam_) {}
+  Services(store::Store& store, Clock& clock, std::optional<uint64_t> seed = std::nullopt,
+           Quotas quotas = {})
+      : ids_(seed), ipam_(store), quota_(store, quotas), core_(store, clock, ids_, ipam_, quota_) {}
 
  private:
   // Declared before the services, which hold references to them.
   IdSource ids_;
   IpamRegistry ipam_;
+  QuotaRegistry quota_;
   ServiceCore core_;
 
  public:

@@ -49,6 +49,7 @@ absl::StatusOr<std::optional<model::Subnet>> SubnetService::TryCreate(
 
   core_.StampNew(subnet.meta, scope);
   store::Txn txn;
+  PN_ASSIGN_OR_RETURN(const int quota_guard, core_.ClaimQuota(Kind::kSubnet, subnet.meta, txn));
   txn.compares.push_back(
       Compare::ModRevisionIs(keys::Object(Kind::kVpc, vpc.meta.id), vpc.meta.revision));
   txn.compares.push_back(Compare::PrefixUnchangedSince(siblings_prefix, index.revision));
@@ -56,8 +57,12 @@ absl::StatusOr<std::optional<model::Subnet>> SubnetService::TryCreate(
   txn.ops.push_back(Op::Put(keys::Object(Kind::kSubnet, subnet.meta.id), model::Encode(subnet)));
   txn.ops.push_back(Op::Put(keys::ScopeEntry(scope, Kind::kSubnet, subnet.meta.id), ""));
   txn.ops.push_back(Op::Put(keys::Child(Relation::kVpcSubnets, vpc.meta.id, subnet.meta.id), ""));
-  PN_ASSIGN_OR_RETURN(store::TxnResult result,
-                      core_.Commit(ctx, "CreateSubnet", std::move(txn), model::Encode(subnet)));
+  absl::StatusOr<store::TxnResult> committed =
+      core_.Commit(ctx, "CreateSubnet", std::move(txn), model::Encode(subnet));
+  core_.SettleQuota(Kind::kSubnet, subnet.meta,
+                    committed.ok() && committed->succeeded && !ctx.validate_only,
+                    committed.ok() && committed->failed_compare == quota_guard);
+  PN_ASSIGN_OR_RETURN(store::TxnResult result, std::move(committed));
   if (!result.succeeded) {
     return std::optional<model::Subnet>();  // the VPC or its subnets changed: check again
   }
