@@ -33,6 +33,9 @@ struct Result {
 
 class CliTest : public ::testing::Test {
  protected:
+  // Flags a fixture adds to the daemon's command line (called once dir_ exists).
+  virtual std::vector<std::string> DaemonFlags() { return {}; }
+
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / absl::StrCat("plasmanet-cli-test-", getpid());
     std::filesystem::remove_all(dir_);
@@ -41,11 +44,12 @@ class CliTest : public ::testing::Test {
     std::ofstream(tokens) << kAcme << " acme web member\n"
                           << kGlobex << " globex shop member\n"
                           << kAdmin << " * * admin\n";
-    daemon_ =
-        testing::Spawn(PLASMANETD_PATH,
-                       {"--store", "sqlite:" + (dir_ / "db").string(), "--tokens", tokens,
-                        "--listen", "127.0.0.1:0", "--audit-log", (dir_ / "audit.log").string()},
-                       STDERR_FILENO);
+    std::vector<std::string> flags = {"--store",     "sqlite:" + (dir_ / "db").string(),
+                                      "--tokens",    tokens,
+                                      "--listen",    "127.0.0.1:0",
+                                      "--audit-log", (dir_ / "audit.log").string()};
+    for (std::string& flag : DaemonFlags()) flags.push_back(std::move(flag));
+    daemon_ = testing::Spawn(PLASMANETD_PATH, flags, STDERR_FILENO);
     ASSERT_GT(daemon_.pid, 0);
     // The start line names the bound port.
     char line[1024];
@@ -160,103 +164,47 @@ TEST_F(CliTest, PortsChangeGroupsAndFloatingIpsMove) {
 }
 
 // TLS: a daemon with a certificate serves only TLS; the CLI verifies it against a CA file.
-TEST(CliTlsTest, ServesOverTlsWhenGivenACertificate) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / absl::StrCat("plasmanet-tls-test-", getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string cert = (dir / "cert.pem").string();
-  const std::string key = (dir / "key.pem").string();
-  ASSERT_EQ(
-      std::system(absl::StrCat("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
-                               "/CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
-                               "-keyout ",
-                               key, " -out ", cert, " 2>/dev/null")
-                      .c_str()),
-      0);
-  const std::string tokens = (dir / "tokens").string();
-  std::ofstream(tokens) << kAcme << " acme web member\n";
-  testing::Child daemon = testing::Spawn(
-      PLASMANETD_PATH,
-      {"--store", "sqlite:" + (dir / "db").string(), "--tokens", tokens, "--listen", "127.0.0.1:0",
-       "--audit-log", (dir / "audit.log").string(), "--tls-cert", cert, "--tls-key", key},
-      STDERR_FILENO);
-  ASSERT_GT(daemon.pid, 0);
-  int port = 0;
-  char line[1024];
-  while (std::fgets(line, sizeof(line), daemon.output) != nullptr) {
-    const std::string text(line);
-    if (size_t at = text.find(" port=");
-        at != std::string::npos && text.find("started") != std::string::npos) {
-      ASSERT_TRUE(absl::SimpleAtoi(text.substr(at + 6, text.find(' ', at + 6) - at - 6), &port));
-      break;
-    }
+class CliTlsTest : public CliTest {
+ protected:
+  std::vector<std::string> DaemonFlags() override {
+    cert_ = (dir_ / "cert.pem").string();
+    const std::string key = (dir_ / "key.pem").string();
+    EXPECT_EQ(
+        std::system(absl::StrCat("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+                                 "/CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 "
+                                 "-keyout ",
+                                 key, " -out ", cert_, " 2>/dev/null")
+                        .c_str()),
+        0);
+    return {"--tls-cert", cert_, "--tls-key", key};
   }
-  ASSERT_GT(port, 0);
-  const auto run = [&](const std::string& flags) {
-    const std::string command =
-        absl::StrCat("PLASMANET_SERVER=127.0.0.1:", port, " PLASMANET_TOKEN=", kAcme, " ",
-                     PLASMANET_CLI_PATH, " ", flags, " vpc list 2>&1");
-    return WEXITSTATUS(std::system(command.c_str()));
-  };
-  EXPECT_EQ(run("--tls-ca " + cert), 0);
-  EXPECT_NE(run(""), 0);  // plaintext to a TLS port fails
-  kill(daemon.pid, SIGTERM);
-  int status = 0;
-  waitpid(daemon.pid, &status, 0);
-  fclose(daemon.output);
-  std::filesystem::remove_all(dir);
+  std::string cert_;
+};
+
+TEST_F(CliTlsTest, ServesOverTlsWhenGivenACertificate) {
+  EXPECT_EQ(Cli(kAcme, "--tls-ca " + cert_ + " vpc list").exit_code, 0);
+  EXPECT_NE(Cli(kAcme, "vpc list").exit_code, 0);  // plaintext to a TLS port fails
 }
 
-TEST(CliQuotaTest, TheDaemonsQuotaFlagsLimitEachProject) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / absl::StrCat("plasmanet-quota-test-", getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string tokens = (dir / "tokens").string();
-  std::ofstream(tokens) << kAcme << " acme web member\n";
-  testing::Child bad =
-      testing::Spawn(PLASMANETD_PATH, {"--tokens", tokens, "--quota-ports", "-1"}, STDERR_FILENO);
+class CliQuotaTest : public CliTest {
+ protected:
+  std::vector<std::string> DaemonFlags() override { return {"--quota-vpcs", "1"}; }
+};
+
+TEST_F(CliQuotaTest, TheDaemonsQuotaFlagsLimitEachProject) {
+  EXPECT_EQ(Cli(kAcme, "vpc create a --cidr 10.0.0.0/16").exit_code, 0);
+  Result r = Cli(kAcme, "vpc create b --cidr 10.1.0.0/16");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("RESOURCE_EXHAUSTED: quota exceeded"));
+
+  // A negative quota is refused at start.
+  testing::Child bad = testing::Spawn(
+      PLASMANETD_PATH, {"--tokens", (dir_ / "tokens").string(), "--quota-ports", "-1"},
+      STDERR_FILENO);
   int status = 0;
   waitpid(bad.pid, &status, 0);
   fclose(bad.output);
-  EXPECT_NE(WEXITSTATUS(status), 0);
-
-  testing::Child daemon = testing::Spawn(
-      PLASMANETD_PATH,
-      {"--store", "sqlite:" + (dir / "db").string(), "--tokens", tokens, "--listen", "127.0.0.1:0",
-       "--audit-log", (dir / "audit.log").string(), "--quota-vpcs", "1"},
-      STDERR_FILENO);
-  int port = 0;
-  char line[1024];
-  while (std::fgets(line, sizeof(line), daemon.output) != nullptr) {
-    const std::string text(line);
-    if (size_t at = text.find(" port=");
-        at != std::string::npos && text.find("started") != std::string::npos) {
-      ASSERT_TRUE(absl::SimpleAtoi(text.substr(at + 6, text.find(' ', at + 6) - at - 6), &port));
-      break;
-    }
-  }
-  ASSERT_GT(port, 0);
-  const auto run = [&](const std::string& args) {
-    const std::string command =
-        absl::StrCat("PLASMANET_SERVER=127.0.0.1:", port, " PLASMANET_TOKEN=", kAcme, " ",
-                     PLASMANET_CLI_PATH, " ", args, " 2>&1");
-    FILE* pipe = popen(command.c_str(), "r");
-    std::string output;
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-    return std::make_pair(WEXITSTATUS(pclose(pipe)), output);
-  };
-  EXPECT_EQ(run("vpc create a --cidr 10.0.0.0/16").first, 0);
-  auto [code, output] = run("vpc create b --cidr 10.1.0.0/16");
-  EXPECT_EQ(code, 1);
-  EXPECT_THAT(output, HasSubstr("RESOURCE_EXHAUSTED: quota exceeded"));
-  kill(daemon.pid, SIGTERM);
-  waitpid(daemon.pid, &status, 0);
-  fclose(daemon.output);
-  std::filesystem::remove_all(dir);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 }
 
 TEST_F(CliTest, ErrorsExitNonZeroWithTheServersMessage) {
