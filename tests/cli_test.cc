@@ -5,8 +5,11 @@
 #include <fstream>
 #include <string>
 
+#include <absl/strings/ascii.h>
+#include <absl/strings/match.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_split.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -15,6 +18,9 @@
 #include <unistd.h>
 
 #include "subprocess.h"
+#include "testing/nbctl.h"
+#include "testing/ovsdb_server.h"
+#include "testing/wait.h"
 
 namespace plasmanet {
 namespace {
@@ -205,6 +211,66 @@ TEST_F(CliQuotaTest, TheDaemonsQuotaFlagsLimitEachProject) {
   waitpid(bad.pid, &status, 0);
   fclose(bad.output);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+}
+
+// The daemon with --ovn-nb: what tenants create through the CLI appears in a real OVN
+// Northbound database, and OVN's view of a port comes back as its status.
+class CliOvnTest : public CliTest {
+ protected:
+  std::vector<std::string> DaemonFlags() override {
+    EXPECT_TRUE(nb_.Start().ok());
+    return {"--ovn-nb", nb_.unix_remote()};
+  }
+  std::string Nbctl(std::vector<std::string> args) {
+    absl::StatusOr<std::string> out = testing::RunNbctl(nb_.unix_remote(), std::move(args));
+    return out.ok() ? *out : "";
+  }
+  testing::OvsdbServer nb_;
+};
+
+TEST_F(CliOvnTest, TenantNetworksAppearInOvnAndPortsBecomeActive) {
+  Ok(kAcme, "vpc create prod --cidr 10.0.0.0/16");
+  Ok(kAcme, "subnet create web --vpc prod --cidr 10.0.1.0/24");
+  nlohmann::json port = nlohmann::json::parse(Ok(kAcme, "-o json port create nic0 --subnet web"));
+  Ok(kGlobex, "vpc create prod --cidr 10.0.0.0/16");
+  const std::string id = port["metadata"]["id"];
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return absl::StrContains(Nbctl({"show"}), id); }, absl::Seconds(10)))
+      << Nbctl({"show"});
+  EXPECT_EQ(absl::StripAsciiWhitespace(Nbctl({"lsp-get-addresses", id})),
+            absl::StrCat(port["mac_address"].get<std::string>(), " 10.0.1.2"));
+  // Two VPCs, two routers, whatever their CIDRs.
+  const std::vector<std::string> routers =
+      absl::StrSplit(absl::StripAsciiWhitespace(Nbctl({"lr-list"})), '\n');
+  EXPECT_EQ(routers.size(), 2u);
+
+  // ovn-northd reports the binding through Logical_Switch_Port.up; the tenant sees ACTIVE.
+  Nbctl({"set", "Logical_Switch_Port", id, "up=true"});
+  EXPECT_TRUE(testing::WaitFor(
+      [&] { return absl::StrContains(Ok(kAcme, "-o json port get nic0"), "PORT_STATUS_ACTIVE"); },
+      absl::Seconds(10)));
+
+  Ok(kAcme, "port delete nic0");
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return !absl::StrContains(Nbctl({"show"}), id); }, absl::Seconds(10)));
+}
+
+TEST(PlasmanetdTest, RefusesABadNorthboundRemote) {
+  for (std::vector<std::string> flags :
+       {std::vector<std::string>{"--ovn-nb", "http://nb:6641"},
+        std::vector<std::string>{"--ovn-nb", "ssl:127.0.0.1:6641"}}) {
+    // Checked before anything is opened: the store path does not even exist.
+    flags.insert(flags.end(), {"--listen", "127.0.0.1:0", "--store", "sqlite:/nonexistent/db"});
+    testing::Child bad = testing::Spawn(PLASMANETD_PATH, flags, STDERR_FILENO);
+    std::string output;
+    char line[1024];
+    while (std::fgets(line, sizeof(line), bad.output) != nullptr) output += line;
+    int status = 0;
+    waitpid(bad.pid, &status, 0);
+    fclose(bad.output);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << output;
+    EXPECT_THAT(output, HasSubstr("--ovn-nb")) << flags[1];
+  }
 }
 
 TEST_F(CliTest, ErrorsExitNonZeroWithTheServersMessage) {

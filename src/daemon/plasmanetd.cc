@@ -1,7 +1,8 @@
 // plasmanetd: the PlasmaNET control-plane daemon.
 //
 // Opens the store, serves the plasmanet.v1 gRPC API to callers holding a token from the token
-// file, and (issue #4) will run the OVN reconciler. It logs one line when it starts and one
+// file, and with --ovn-nb runs the reconciler that keeps OVN Northbound in step with the store.
+// It logs one line when it starts and one
 // when it stops, and on SIGTERM or SIGINT lets running calls finish before it exits.
 
 #include <cstdio>
@@ -20,6 +21,8 @@
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "ovsdb/remote.h"
+#include "reconcile/reconciler.h"
 #include "service/services.h"
 #include "store/store.h"
 
@@ -39,6 +42,10 @@ struct Flags {
   int shutdown_grace_seconds = 10;
   std::string log_level = "info";
   std::string pidfile;
+  std::string ovn_nb;
+  std::string ovn_nb_private_key;
+  std::string ovn_nb_certificate;
+  std::string ovn_nb_ca_cert;
 };
 
 absl::StatusOr<std::string> ReadAll(const std::string& path) {
@@ -84,6 +91,28 @@ int Run(const Flags& flags) {
   }
   InitLogging("plasmanetd", level);
 
+  // Flags are checked before anything is opened.
+  std::vector<ovsdb::Remote> nb_remotes;
+  if (!flags.ovn_nb.empty()) {
+    absl::StatusOr<std::vector<ovsdb::Remote>> remotes = ovsdb::ParseRemoteList(flags.ovn_nb);
+    if (!remotes.ok()) {
+      LOG_ERROR("--ovn-nb: {}", std::string(remotes.status().message()));
+      return 2;
+    }
+    for (const ovsdb::Remote& remote : *remotes) {
+      if (remote.kind == ovsdb::Remote::Kind::kSsl &&
+          (flags.ovn_nb_private_key.empty() || flags.ovn_nb_certificate.empty() ||
+           flags.ovn_nb_ca_cert.empty())) {
+        LOG_ERROR(
+            "--ovn-nb {}: ssl: remotes need --ovn-nb-private-key, --ovn-nb-certificate "
+            "and --ovn-nb-ca-cert",
+            remote.ToString());
+        return 2;
+      }
+    }
+    nb_remotes = *std::move(remotes);
+  }
+
   // Block the shutdown signals before any thread starts, so every thread inherits the mask and
   // only sigwait below receives them.
   sigset_t signals;
@@ -110,6 +139,18 @@ int Run(const Flags& flags) {
   }
   auto services =
       std::make_unique<service::Services>(**store, RealClock::Get(), std::nullopt, flags.quotas);
+  std::unique_ptr<reconcile::Reconciler> reconciler;
+  if (!flags.ovn_nb.empty()) {
+    reconciler = std::make_unique<reconcile::Reconciler>(
+        **store, services->ports,
+        reconcile::ReconcilerOptions{.nb_remotes = std::move(nb_remotes),
+                                     .tls = {.private_key = flags.ovn_nb_private_key,
+                                             .certificate = flags.ovn_nb_certificate,
+                                             .ca_certificate = flags.ovn_nb_ca_cert}});
+    reconciler->Start();
+  } else {
+    LOG_WARN("no --ovn-nb: the API works but nothing is programmed into OVN");
+  }
   absl::StatusOr<std::unique_ptr<api::ApiServer>> server = api::ApiServer::Start(
       *services, **tokens, **audit,
       {.listen = flags.listen, .tls_cert_file = flags.tls_cert, .tls_key_file = flags.tls_key});
@@ -129,6 +170,8 @@ int Run(const Flags& flags) {
   LOG_INFO("stopping signal={}", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
 
   (*server)->Shutdown(absl::Seconds(flags.shutdown_grace_seconds));
+  if (reconciler) reconciler->Stop();
+  reconciler.reset();
   services.reset();
   store->reset();  // drains queued commits and closes the database
   if (!flags.pidfile.empty()) {
@@ -182,6 +225,15 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error")
       ->capture_default_str();
   app.add_option("--pidfile", flags.pidfile, "Write the process id to this file while running");
+  app.add_option("--ovn-nb", flags.ovn_nb,
+                 "OVN Northbound database: unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT; a "
+                 "comma-separated list for a clustered database");
+  app.add_option("--ovn-nb-private-key", flags.ovn_nb_private_key,
+                 "PEM private key for ssl: Northbound remotes");
+  app.add_option("--ovn-nb-certificate", flags.ovn_nb_certificate,
+                 "PEM certificate for ssl: Northbound remotes");
+  app.add_option("--ovn-nb-ca-cert", flags.ovn_nb_ca_cert,
+                 "PEM CA certificate that signed the Northbound server's certificate");
   // Every flag may also come from a file: `listen = "127.0.0.1:7070"` lines (TOML or INI).
   // Flags on the command line win over the file.
   app.set_config("--config", "", "Read flags from this file (TOML/INI, key = value)");

@@ -181,6 +181,25 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
   return std::optional<model::Port>();
 }
 
+absl::Status PortService::RecordBinding(const std::string& id, model::PortStatus status,
+                                        const std::string& chassis) {
+  const RequestContext system{
+      .principal = {.subject = "plasmanet-reconciler",
+                    .scope = {std::string(auth::kAnyScope), std::string(auth::kAnyScope)},
+                    .roles = {auth::Role::kAdmin}}};
+  PN_ASSIGN_OR_RETURN(std::optional<model::Port> port, core_.Load<model::Port>(Kind::kPort, id));
+  if (!port.has_value()) return absl::NotFoundError(absl::StrCat("port ", id, " not found"));
+  if (port->status == status && port->binding_chassis == chassis) return absl::OkStatus();
+  return core_
+      .Update<model::Port>(system, "RecordPortBinding", Kind::kPort, id, /*etag=*/"",
+                           [&](model::Port& current) -> absl::StatusOr<store::Txn> {
+                             current.status = status;
+                             current.binding_chassis = chassis;
+                             return store::Txn{};
+                           })
+      .status();
+}
+
 absl::StatusOr<model::Port> PortService::Update(const RequestContext& ctx, const std::string& id,
                                                 const std::string& etag, const PortUpdate& update) {
   return core_.Update<model::Port>(

@@ -64,6 +64,13 @@ class PortService {
   // Frees the port's addresses and MAC and disassociates its floating IPs.
   absl::Status Delete(const RequestContext& ctx, const std::string& id);
 
+  // Records what the data plane reports about the port: its status (ACTIVE when OVN has bound
+  // it on a chassis, DOWN when unbound) and the chassis. Called by the reconciler, not by
+  // tenants, hence no request context. NOT_FOUND if the port is gone; a no-op when nothing
+  // changed, so repeated reports cost no store write.
+  absl::Status RecordBinding(const std::string& id, model::PortStatus status,
+                             const std::string& chassis);
+
   // Streams the ports the caller may read to `emit`: with start_revision 0 first those that
   // exist (kExisting, then one kSynced), then every change, in order, until `emit` returns
   // false or `stop` returns true (checked at least every `poll`). OUT_OF_RANGE when

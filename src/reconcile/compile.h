@@ -1,0 +1,72 @@
+// Compile: PlasmaNET objects -> the Northbound rows that implement them. Pure functions of the
+// object alone, so the same code serves incremental changes and full resyncs, and tests need
+// no OVN (see ../shared/design/ARCHITECTURE.md section 3):
+//
+//   VPC    -> Logical_Router "pn-vpc-<id>"
+//   Subnet -> Logical_Switch "pn-subnet-<id>"
+//             + Logical_Router_Port "pn-lrp-<subnet id>" on the VPC's router (gateway addresses)
+//             + Logical_Switch_Port "pn-rtr-<subnet id>" of type router, its switch-side peer
+//   Port   -> Logical_Switch_Port named by the port id (the iface-id the hypervisor sets on the
+//             VM's tap), with its MAC and addresses, and port security unless disabled
+//
+// Names are stable (ids, never the mutable display names) and contain only [a-z0-9-], valid
+// wherever OVN needs an identifier; the display name and project are in external_ids so
+// `ovn-nbctl show` and `ovn-nbctl find` answer an operator's "whose is this?".
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <absl/hash/hash.h>
+#include <absl/strings/string_view.h>
+
+#include "model/port.h"
+#include "model/subnet.h"
+#include "model/vpc.h"
+#include "ovsdb/datum.h"
+#include "reconcile/nb_schema.h"
+
+namespace plasmanet::reconcile {
+
+// The object a row was compiled from: plasmanet:owner = "<kind>/<id>".
+struct OwnerRef {
+  enum class Kind { kVpc, kSubnet, kPort };
+  Kind kind = Kind::kVpc;
+  std::string id;
+
+  std::string ToString() const;
+  static std::optional<OwnerRef> Parse(absl::string_view text);
+
+  friend bool operator==(const OwnerRef&, const OwnerRef&) = default;
+  // VPCs before subnets before ports: parents before the rows that reference them.
+  friend auto operator<=>(const OwnerRef&, const OwnerRef&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const OwnerRef& o) {
+    return H::combine(std::move(h), o.kind, o.id);
+  }
+};
+
+struct DesiredRow {
+  NbTable table = NbTable::kLogicalRouter;
+  std::string name;
+  // Every column PlasmaNET sets, including "name" and "external_ids"; never "ports" (the
+  // reference from parent to child is maintained separately, by mutation).
+  std::map<std::string, ovsdb::Datum> columns;
+  // For rows of non-root tables: the name of the row of ParentTable(table) holding this one.
+  std::string parent;
+};
+
+std::string RouterName(absl::string_view vpc_id);
+std::string SwitchName(absl::string_view subnet_id);
+std::string RouterPortName(absl::string_view subnet_id);
+std::string SwitchRouterPortName(absl::string_view subnet_id);
+// The subnet gateway's MAC: derived from the subnet id, so it survives a rebuild of NB;
+// locally administered unicast.
+MacAddress GatewayMac(absl::string_view subnet_id);
+
+std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc);
+std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet);
+std::vector<DesiredRow> CompilePort(const model::Port& port);
+
+}  // namespace plasmanet::reconcile

@@ -1,0 +1,169 @@
+#include "reconcile/compile.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/ip_address.h"
+#include "common/ip_prefix.h"
+
+namespace plasmanet::reconcile {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+model::ObjectMeta Meta(const std::string& id, int64_t revision) {
+  return {
+      .id = id, .name = "web tier", .org_id = "acme", .project_id = "web", .revision = revision};
+}
+
+model::Subnet DualStackSubnet() {
+  model::Subnet subnet{.meta = Meta("s-1", 12), .vpc_id = "v-1"};
+  subnet.ipv4 = model::SubnetFamily{.cidr = *IpPrefix::Parse("10.0.1.0/24"),
+                                    .gateway = *IpAddress::Parse("10.0.1.1")};
+  subnet.ipv6 = model::SubnetFamily{.cidr = *IpPrefix::Parse("fd00:1::/64"),
+                                    .gateway = *IpAddress::Parse("fd00:1::1")};
+  return subnet;
+}
+
+model::Port VmPort() {
+  return {.meta = Meta("p-1", 30),
+          .subnet_id = "s-1",
+          .vpc_id = "v-1",
+          .mac = *MacAddress::Parse("fa:16:3e:00:00:05"),
+          .fixed_ips = {*IpAddress::Parse("10.0.1.5"), *IpAddress::Parse("fd00:1::5")}};
+}
+
+const ovsdb::Datum& Column(const DesiredRow& row, const std::string& name) {
+  static const ovsdb::Datum kMissing;
+  auto it = row.columns.find(name);
+  return it == row.columns.end() ? kMissing : it->second;
+}
+
+TEST(CompileTest, VpcBecomesOneRouterMarkedWithItsOwner) {
+  std::vector<DesiredRow> rows = CompileVpc({.meta = Meta("v-1", 7)});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].table, NbTable::kLogicalRouter);
+  EXPECT_EQ(rows[0].name, "pn-vpc-v-1");
+  EXPECT_EQ(Column(rows[0], "name").AsString(), "pn-vpc-v-1");
+  std::map<std::string, std::string> ids = Column(rows[0], "external_ids").AsStringMap();
+  EXPECT_EQ(ids["plasmanet:owner"], "vpc/v-1");
+  EXPECT_EQ(ids["plasmanet:revision"], "7");
+  EXPECT_EQ(ids["plasmanet:project"], "acme/web");
+  EXPECT_EQ(ids["plasmanet:name"], "web tier");
+  EXPECT_FALSE(rows[0].columns.contains("ports")) << "references are maintained by mutation";
+}
+
+TEST(CompileTest, SubnetBecomesSwitchRouterPortAndPeer) {
+  std::vector<DesiredRow> rows = CompileSubnet(DualStackSubnet());
+  ASSERT_EQ(rows.size(), 3u);
+  const DesiredRow& ls = rows[0];
+  const DesiredRow& lrp = rows[1];
+  const DesiredRow& peer = rows[2];
+
+  EXPECT_EQ(ls.table, NbTable::kLogicalSwitch);
+  EXPECT_EQ(ls.name, "pn-subnet-s-1");
+
+  EXPECT_EQ(lrp.table, NbTable::kLogicalRouterPort);
+  EXPECT_EQ(lrp.name, "pn-lrp-s-1");
+  EXPECT_EQ(lrp.parent, "pn-vpc-v-1") << "the router port sits on the VPC's router";
+  EXPECT_THAT(Column(lrp, "networks").AsStrings(),
+              UnorderedElementsAre("10.0.1.1/24", "fd00:1::1/64"));
+  EXPECT_EQ(Column(lrp, "mac").AsString(), GatewayMac("s-1").ToString());
+
+  EXPECT_EQ(peer.table, NbTable::kLogicalSwitchPort);
+  EXPECT_EQ(peer.parent, "pn-subnet-s-1");
+  EXPECT_EQ(Column(peer, "type").AsString(), "router");
+  EXPECT_THAT(Column(peer, "addresses").AsStrings(), ElementsAre("router"));
+  EXPECT_EQ(Column(peer, "options").AsStringMap().at("router-port"), "pn-lrp-s-1");
+  for (const DesiredRow& row : rows) {
+    EXPECT_EQ(Column(row, "external_ids").AsStringMap().at("plasmanet:owner"), "subnet/s-1");
+  }
+}
+
+TEST(CompileTest, Ipv4OnlySubnetRoutesOneNetwork) {
+  model::Subnet subnet = DualStackSubnet();
+  subnet.ipv6.reset();
+  std::vector<DesiredRow> rows = CompileSubnet(subnet);
+  EXPECT_THAT(Column(rows[1], "networks").AsStrings(), ElementsAre("10.0.1.1/24"));
+}
+
+TEST(CompileTest, GatewayMacIsStableLocallyAdministeredUnicastAndPerSubnet) {
+  const MacAddress mac = GatewayMac("s-1");
+  EXPECT_EQ(mac, GatewayMac("s-1")) << "a rebuilt NB must get the same MAC";
+  EXPECT_NE(mac, GatewayMac("s-2"));
+  EXPECT_TRUE(mac.is_locally_administered());
+  EXPECT_FALSE(mac.is_multicast());
+}
+
+TEST(CompileTest, PortWithPortSecurityAllowsItsOwnAddressesAndItsPairs) {
+  model::Port port = VmPort();
+  port.allowed_address_pairs = {
+      {.prefix = *IpPrefix::Parse("10.0.1.100/32")},
+      {.prefix = *IpPrefix::Parse("10.9.0.0/16"), .mac = *MacAddress::Parse("fa:16:3e:aa:bb:cc")}};
+  std::vector<DesiredRow> rows = CompilePort(port);
+  ASSERT_EQ(rows.size(), 1u);
+  const DesiredRow& lsp = rows[0];
+  EXPECT_EQ(lsp.table, NbTable::kLogicalSwitchPort);
+  EXPECT_EQ(lsp.name, "p-1") << "the LSP name is the iface-id the hypervisor sets";
+  EXPECT_EQ(lsp.parent, "pn-subnet-s-1");
+  EXPECT_EQ(Column(lsp, "type").AsString(), "");
+  EXPECT_THAT(Column(lsp, "addresses").AsStrings(),
+              ElementsAre("fa:16:3e:00:00:05 10.0.1.5 fd00:1::5"));
+  EXPECT_THAT(
+      Column(lsp, "port_security").AsStrings(),
+      UnorderedElementsAre("fa:16:3e:00:00:05 10.0.1.5 fd00:1::5",
+                           "fa:16:3e:00:00:05 10.0.1.100/32", "fa:16:3e:aa:bb:cc 10.9.0.0/16"));
+  EXPECT_EQ(Column(lsp, "external_ids").AsStringMap().at("plasmanet:owner"), "port/p-1");
+}
+
+TEST(CompileTest, PortWithoutPortSecurityAcceptsUnknownAddresses) {
+  model::Port port = VmPort();
+  port.port_security_enabled = false;
+  std::vector<DesiredRow> rows = CompilePort(port);
+  EXPECT_THAT(Column(rows[0], "addresses").AsStrings(),
+              UnorderedElementsAre("fa:16:3e:00:00:05 10.0.1.5 fd00:1::5", "unknown"));
+  EXPECT_TRUE(Column(rows[0], "port_security").empty());
+}
+
+TEST(CompileTest, StatusAndRevisionDoNotChangeAnythingButTheRevisionMark) {
+  model::Port before = VmPort();
+  model::Port after = before;
+  after.status = model::PortStatus::kActive;
+  after.meta.revision = 31;
+  DesiredRow a = CompilePort(before)[0];
+  DesiredRow b = CompilePort(after)[0];
+  std::map<std::string, std::string> ids_a = Column(a, "external_ids").AsStringMap();
+  std::map<std::string, std::string> ids_b = Column(b, "external_ids").AsStringMap();
+  EXPECT_EQ(ids_b["plasmanet:revision"], "31");
+  ids_a.erase("plasmanet:revision");
+  ids_b.erase("plasmanet:revision");
+  EXPECT_EQ(ids_a, ids_b);
+  a.columns.erase("external_ids");
+  b.columns.erase("external_ids");
+  EXPECT_EQ(a.columns, b.columns);
+}
+
+TEST(CompileTest, NamesAreIdentifiersOvnAccepts) {
+  for (const std::string& name :
+       {RouterName("0b8e4a36-5d3c-4f7e-9a51-1c2d3e4f5a6b"), SwitchName("0b8e4a36-5d3c"),
+        RouterPortName("0b8e4a36"), SwitchRouterPortName("0b8e4a36")}) {
+    for (char c : name) {
+      EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') << name;
+    }
+  }
+}
+
+TEST(CompileTest, OwnerRefRoundTripsAndRejectsJunk) {
+  for (const OwnerRef& owner :
+       {OwnerRef{OwnerRef::Kind::kVpc, "a"}, OwnerRef{OwnerRef::Kind::kSubnet, "b-1"},
+        OwnerRef{OwnerRef::Kind::kPort, "c/d"}}) {
+    EXPECT_EQ(OwnerRef::Parse(owner.ToString()), owner);
+  }
+  EXPECT_FALSE(OwnerRef::Parse("router/x").has_value());
+  EXPECT_FALSE(OwnerRef::Parse("port/").has_value());
+  EXPECT_FALSE(OwnerRef::Parse("port").has_value());
+}
+
+}  // namespace
+}  // namespace plasmanet::reconcile

@@ -1,0 +1,38 @@
+#include "reconcile/nb_schema.h"
+
+namespace plasmanet::reconcile {
+
+absl::string_view NbTableName(NbTable table) {
+  switch (table) {
+    case NbTable::kLogicalRouter:
+      return "Logical_Router";
+    case NbTable::kLogicalRouterPort:
+      return "Logical_Router_Port";
+    case NbTable::kLogicalSwitch:
+      return "Logical_Switch";
+    case NbTable::kLogicalSwitchPort:
+      return "Logical_Switch_Port";
+  }
+  return "";
+}
+
+bool IsRootTable(NbTable table) {
+  return table == NbTable::kLogicalRouter || table == NbTable::kLogicalSwitch;
+}
+
+NbTable ParentTable(NbTable child) {
+  return child == NbTable::kLogicalRouterPort ? NbTable::kLogicalRouter : NbTable::kLogicalSwitch;
+}
+
+const std::vector<ovsdb::TableColumns>& MonitoredNbColumns() {
+  static const auto* columns = new std::vector<ovsdb::TableColumns>{
+      {"Logical_Router", {"name", "ports", "external_ids"}},
+      {"Logical_Router_Port", {"name", "mac", "networks", "external_ids"}},
+      {"Logical_Switch", {"name", "ports", "external_ids"}},
+      {"Logical_Switch_Port",
+       {"name", "type", "addresses", "port_security", "options", "enabled", "up", "external_ids"}},
+  };
+  return *columns;
+}
+
+}  // namespace plasmanet::reconcile

@@ -1,0 +1,44 @@
+// What PlasmaNET reads and writes in the OVN Northbound database: the tables and columns it
+// monitors, and the external_ids keys that mark a row as PlasmaNET's.
+//
+// Every row PlasmaNET creates carries
+//   plasmanet:owner     "<kind>/<id>" of the object the row was compiled from ("port/7f3e...")
+//   plasmanet:revision  the store revision of that object when the row was last written
+//   plasmanet:project   "<org>/<project>", and plasmanet:name the object's name, for operators
+// and rows without plasmanet:owner are never modified or deleted.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <absl/strings/string_view.h>
+
+#include "ovsdb/schema.h"
+
+namespace plasmanet::reconcile {
+
+enum class NbTable { kLogicalRouter, kLogicalRouterPort, kLogicalSwitch, kLogicalSwitchPort };
+
+inline constexpr NbTable kAllNbTables[] = {NbTable::kLogicalRouter, NbTable::kLogicalRouterPort,
+                                           NbTable::kLogicalSwitch, NbTable::kLogicalSwitchPort};
+
+absl::string_view NbTableName(NbTable table);  // "Logical_Router", ...
+
+// Root tables hold their rows by themselves; the others exist only while a root row's "ports"
+// column references them (OVSDB garbage-collects unreferenced non-root rows).
+bool IsRootTable(NbTable table);
+
+// The table whose "ports" column references rows of `child` (Logical_Router for
+// Logical_Router_Port, Logical_Switch for Logical_Switch_Port).
+NbTable ParentTable(NbTable child);
+
+inline constexpr absl::string_view kOwnerKey = "plasmanet:owner";
+inline constexpr absl::string_view kRevisionKey = "plasmanet:revision";
+inline constexpr absl::string_view kProjectKey = "plasmanet:project";
+inline constexpr absl::string_view kNameKey = "plasmanet:name";
+
+// The monitored columns per table: those the compiler writes, plus "ports" (references the
+// reconciler maintains by mutation) and Logical_Switch_Port.up (port status, set by northd).
+const std::vector<ovsdb::TableColumns>& MonitoredNbColumns();
+
+}  // namespace plasmanet::reconcile

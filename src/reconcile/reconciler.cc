@@ -1,0 +1,365 @@
+#include "reconcile/reconciler.h"
+
+#include <algorithm>
+#include <utility>
+
+#include <absl/strings/str_cat.h>
+
+#include "common/logging.h"
+#include "reconcile/txn_builder.h"
+
+namespace plasmanet::reconcile {
+namespace {
+
+constexpr absl::string_view kObjectPrefixes[] = {"/v1/vpcs/", "/v1/subnets/", "/v1/ports/"};
+constexpr int64_t kSnapshotPageSize = 10000;
+
+bool OutcomeUnknown(const absl::Status& status) {
+  return absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status);
+}
+
+}  // namespace
+
+Reconciler::Reconciler(store::Store& store, service::PortService& ports, ReconcilerOptions options)
+    : store_(store), ports_(ports), options_(std::move(options)) {
+  ovsdb::ClientOptions nb{
+      .remotes = options_.nb_remotes,
+      .database = "OVN_Northbound",
+      .monitored = MonitoredNbColumns(),
+      .tls = options_.tls,
+      .probe_interval = options_.probe_interval,
+      .backoff_max = options_.backoff_max,
+  };
+  client_ =
+      std::make_unique<ovsdb::Client>(std::move(nb), static_cast<ovsdb::ClientListener*>(this));
+}
+
+Reconciler::~Reconciler() { Stop(); }
+
+void Reconciler::Start() {
+  next_audit_ = absl::Now() + options_.audit_interval;
+  store_thread_ = std::thread([this] { WatchStore(); });
+  worker_thread_ = std::thread([this] { Work(); });
+  client_->Start();
+}
+
+void Reconciler::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !worker_thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  synced_cv_.notify_all();
+  client_->Stop();
+  if (store_thread_.joinable()) store_thread_.join();
+  if (worker_thread_.joinable()) worker_thread_.join();
+}
+
+bool Reconciler::WaitForRevision(int64_t revision, absl::Duration timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return synced_cv_.wait_for(lock, absl::ToChronoMilliseconds(timeout), [&] {
+    return synced_revision_ >= revision || stopping_;
+  }) && synced_revision_ >= revision;
+}
+
+int64_t Reconciler::synced_revision() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return synced_revision_;
+}
+
+ReconcilerStats Reconciler::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void Reconciler::OnSynced(bool full) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (full) {
+      nb_full_sync_ = true;
+      nb_changes_.clear();  // the rebuilt index covers them
+    }
+    nb_resynced_ = true;
+  }
+  cv_.notify_all();
+}
+
+void Reconciler::OnRowsChanged(const std::vector<ovsdb::RowChange>& changes) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    nb_changes_.insert(nb_changes_.end(), changes.begin(), changes.end());
+  }
+  cv_.notify_all();
+}
+
+void Reconciler::OnDisconnected(const absl::Status&) {
+  // Nothing to do: dirty owners wait for the next sync, which reports what changed meanwhile.
+}
+
+void Reconciler::WatchStore() {
+  std::unique_ptr<store::Watcher> watcher;
+  while (true) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+    }
+    if (watcher == nullptr) {
+      // A snapshot of every object, then changes from the oldest revision it was read at (the
+      // cache ignores replays of older states).
+      StoreInput snapshot{.snapshot = true};
+      std::optional<int64_t> watch_from;  // the first page's revision (0 is a real one)
+      absl::Status failed;
+      for (absl::string_view prefix : kObjectPrefixes) {
+        store::RangeRequest request{.prefix = std::string(prefix), .limit = kSnapshotPageSize};
+        while (failed.ok()) {
+          absl::StatusOr<store::RangeResult> page = store_.Range(request);
+          if (!page.ok()) {
+            failed = page.status();
+            break;
+          }
+          if (!watch_from) watch_from = page->revision;
+          snapshot.revision = std::max(snapshot.revision, page->revision);
+          for (store::KeyValue& kv : page->kvs) snapshot.puts.push_back(std::move(kv));
+          if (!page->more) break;
+          request.start_after = snapshot.puts.back().key;
+        }
+      }
+      absl::StatusOr<std::unique_ptr<store::Watcher>> opened =
+          failed.ok() ? store_.Watch("/v1/", watch_from.value_or(0)) : failed;
+      if (!opened.ok()) {
+        LOG_ERROR("reconciler cannot read the store error=\"{}\"",
+                  std::string(opened.status().message()));
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+        continue;
+      }
+      watcher = *std::move(opened);
+      LOG_INFO("reconciler loaded store objects={} revision={}", snapshot.puts.size(),
+               snapshot.revision);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        store_inputs_.push_back(std::move(snapshot));
+      }
+      cv_.notify_all();
+    }
+    absl::StatusOr<std::vector<store::Event>> events = watcher->Next(absl::Milliseconds(500));
+    if (!events.ok()) {
+      if (absl::IsCancelled(events.status())) return;
+      LOG_WARN("reconciler store watch restarts error=\"{}\"",
+               std::string(events.status().message()));
+      watcher.reset();  // OUT_OF_RANGE after compaction, or a failure: read everything again
+      continue;
+    }
+    if (events->empty()) continue;
+    StoreInput input;
+    for (store::Event& event : *events) {
+      input.revision = std::max(input.revision, event.kv.mod_revision);
+      if (!ModelCache::IsObjectKey(event.kv.key)) continue;
+      (event.type == store::Event::Type::kDelete ? input.deletes : input.puts)
+          .push_back(std::move(event.kv));
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      store_inputs_.push_back(std::move(input));
+    }
+    cv_.notify_all();
+  }
+}
+
+void Reconciler::Work() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    const absl::Time wake =
+        std::min(retry_at_ > absl::Now() ? retry_at_ : absl::InfiniteFuture(), next_audit_);
+    cv_.wait_for(
+        lock, absl::ToChronoMilliseconds(std::max(wake - absl::Now(), absl::ZeroDuration())), [&] {
+          return stopping_ || !store_inputs_.empty() || nb_full_sync_ || nb_resynced_ ||
+                 !nb_changes_.empty();
+        });
+    if (stopping_) return;
+    Absorb(lock);
+    lock.unlock();
+    const absl::Time now = absl::Now();
+    if (now >= next_audit_) {
+      // The safety net: re-diff everything (a no-op when NB is right).
+      for (const OwnerRef& owner : cache_.Owners()) dirty_.insert(owner);
+      for (const OwnerRef& owner : index_.Owners()) dirty_.insert(owner);
+      next_audit_ = now + options_.audit_interval;
+    }
+    if (client_->synced() && now >= retry_at_) ReconcileDirty();
+    if (client_->synced()) UpdatePortStatuses();
+    lock.lock();
+    if (client_->synced() && dirty_.empty() && blocked_.empty()) {
+      if (resync_started_) {
+        LOG_INFO("reconciler full resync done inserted={} updated={} deleted={} took={}",
+                 stats_.rows_inserted - resync_base_.rows_inserted,
+                 stats_.rows_updated - resync_base_.rows_updated,
+                 stats_.rows_deleted - resync_base_.rows_deleted,
+                 absl::FormatDuration(absl::Now() - *resync_started_));
+        resync_started_.reset();
+      }
+      if (synced_revision_ < seen_revision_) {
+        synced_revision_ = seen_revision_;
+        synced_cv_.notify_all();
+      }
+    }
+  }
+}
+
+void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
+  std::vector<StoreInput> store_inputs = std::move(store_inputs_);
+  store_inputs_.clear();
+  const bool full_sync = std::exchange(nb_full_sync_, false);
+  nb_resynced_ = false;
+  std::vector<ovsdb::RowChange> nb_changes = std::move(nb_changes_);
+  nb_changes_.clear();
+  if (full_sync) ++stats_.full_resyncs;
+  lock.unlock();
+
+  // NB first, so a store change absorbed in the same round clears the drift suspicion its own
+  // transaction's echo raised.
+  if (full_sync) {
+    client_->ReadReplica([&](const ovsdb::Replica& replica) { index_.Rebuild(replica); });
+    for (const OwnerRef& owner : cache_.Owners()) dirty_.insert(owner);
+    for (const OwnerRef& owner : index_.Owners()) dirty_.insert(owner);
+    for (const OwnerRef& owner : cache_.Owners()) {
+      if (owner.kind == OwnerRef::Kind::kPort) status_checks_.insert(owner.id);
+    }
+    LOG_INFO("reconciler full resync started objects={} nb_owned_rows={}", cache_.size(),
+             index_.size());
+    resync_started_ = absl::Now();
+    resync_base_ = stats();
+  }
+  if (!nb_changes.empty()) {
+    std::vector<OwnerRef> touched;
+    client_->ReadReplica([&](const ovsdb::Replica& replica) {
+      for (const ovsdb::RowChange& change : nb_changes) index_.Apply(replica, change, &touched);
+    });
+    for (OwnerRef& owner : touched) {
+      if (owner.kind == OwnerRef::Kind::kPort) status_checks_.insert(owner.id);
+      if (dirty_.insert(owner).second) drift_suspects_.insert(owner);
+    }
+    // A parent may have appeared: blocked owners get another chance.
+    dirty_.insert(blocked_.begin(), blocked_.end());
+    blocked_.clear();
+  }
+  for (StoreInput& input : store_inputs) {
+    if (input.snapshot) {
+      cache_.Clear();
+      cache_.TrackDeletions(true);
+      snapshot_revision_ = input.revision;
+      for (const OwnerRef& owner : index_.Owners()) dirty_.insert(owner);
+    }
+    for (const store::KeyValue& kv : input.puts) {
+      if (std::optional<OwnerRef> owner = cache_.Apply(kv, false)) {
+        drift_suspects_.erase(*owner);
+        dirty_.insert(*std::move(owner));
+      }
+    }
+    for (const store::KeyValue& kv : input.deletes) {
+      if (std::optional<OwnerRef> owner = cache_.Apply(kv, true)) {
+        drift_suspects_.erase(*owner);
+        dirty_.insert(*std::move(owner));
+      }
+    }
+    seen_revision_ = std::max(seen_revision_, input.revision);
+    if (seen_revision_ > snapshot_revision_) cache_.TrackDeletions(false);
+  }
+  lock.lock();
+}
+
+void Reconciler::ReconcileDirty() {
+  while (!dirty_.empty() && client_->synced()) {
+    std::vector<OwnerRef> taken;
+    std::vector<OwnerRef> drifted;
+    nlohmann::json ops;
+    TxnCounts counts;
+    client_->ReadReplica([&](const ovsdb::Replica& replica) {
+      TxnBuilder builder(replica, index_);
+      for (auto it = dirty_.begin();
+           it != dirty_.end() && builder.counts().changes() < options_.max_rows_per_txn;) {
+        const TxnCounts added = builder.Add(*it, cache_.Compile(*it));
+        if (added.blocked > 0) blocked_.insert(*it);
+        if (added.changes() > 0 && drift_suspects_.count(*it) > 0) drifted.push_back(*it);
+        drift_suspects_.erase(*it);
+        taken.push_back(*it);
+        it = dirty_.erase(it);
+      }
+      counts = builder.counts();
+      if (counts.changes() > 0) ops = builder.Build();
+    });
+    for (const OwnerRef& owner : drifted) {
+      LOG_INFO("reconciler repairs drift owner={} (NB rows changed by someone else)",
+               owner.ToString());
+    }
+    if (counts.changes() == 0) continue;
+    absl::StatusOr<nlohmann::json> result = client_->Transact(ops, options_.transact_timeout);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!result.ok()) {
+      ++stats_.failed_transactions;
+      dirty_.insert(taken.begin(), taken.end());
+      backoff_ = std::clamp(backoff_ * 2, absl::Milliseconds(100), options_.backoff_max);
+      retry_at_ = absl::Now() + backoff_;
+      // TODO(#4): isolate an owner whose rows the server refuses, so it cannot hold back the
+      // others in its batch.
+      if (OutcomeUnknown(result.status())) {
+        LOG_WARN("reconciler transaction interrupted owners={} rows={} retry_in={} error=\"{}\"",
+                 taken.size(), counts.changes(), absl::FormatDuration(backoff_),
+                 std::string(result.status().message()));
+      } else {
+        LOG_ERROR("reconciler transaction refused owners={} rows={} retry_in={} error=\"{}\"",
+                  taken.size(), counts.changes(), absl::FormatDuration(backoff_),
+                  std::string(result.status().message()));
+      }
+      return;
+    }
+    backoff_ = absl::ZeroDuration();
+    ++stats_.transactions;
+    stats_.rows_inserted += static_cast<int64_t>(counts.inserted);
+    stats_.rows_updated += static_cast<int64_t>(counts.updated);
+    stats_.rows_deleted += static_cast<int64_t>(counts.deleted);
+    stats_.drift_repairs += static_cast<int64_t>(drifted.size());
+    LOG_DEBUG("reconciler transaction owners={} inserted={} updated={} deleted={}", taken.size(),
+              counts.inserted, counts.updated, counts.deleted);
+  }
+}
+
+void Reconciler::UpdatePortStatuses() {
+  if (status_checks_.empty()) return;
+  struct Report {
+    std::string id;
+    model::PortStatus status;
+    std::string chassis;
+  };
+  std::vector<Report> reports;
+  client_->ReadReplica([&](const ovsdb::Replica& replica) {
+    const ovsdb::TableReplica* lsps = replica.FindTable("Logical_Switch_Port");
+    for (const std::string& id : status_checks_) {
+      const model::Port* port = cache_.FindPort(id);
+      if (port == nullptr) continue;
+      std::optional<ovsdb::Uuid> uuid = index_.FindByName(NbTable::kLogicalSwitchPort, id);
+      const ovsdb::Row* row = uuid ? lsps->Find(*uuid) : nullptr;
+      if (row == nullptr) continue;  // not programmed yet
+      const bool up = lsps->Get(*row, "up").AsBool();
+      const model::PortStatus status = up ? model::PortStatus::kActive : model::PortStatus::kDown;
+      if (status != port->status) {
+        reports.push_back({id, status, up ? port->binding_chassis : std::string()});
+      }
+    }
+  });
+  status_checks_.clear();
+  for (const Report& report : reports) {
+    absl::Status written = ports_.RecordBinding(report.id, report.status, report.chassis);
+    if (!written.ok() && !absl::IsNotFound(written)) {
+      LOG_WARN("reconciler cannot record port status port={} error=\"{}\"", report.id,
+               std::string(written.message()));
+      status_checks_.insert(report.id);  // try again on the next round
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    ++stats_.status_updates;
+  }
+}
+
+}  // namespace plasmanet::reconcile

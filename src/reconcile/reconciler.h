@@ -1,0 +1,140 @@
+// Reconciler: keeps OVN Northbound equal to what the store says, always.
+//
+// Level-triggered. Inputs only mark owners (a VPC, subnet or port) dirty: a store change marks
+// its object, an NB change marks the owner of the row it touched (ours or someone else's
+// edit), a full resync marks everything. One worker thread turns dirty owners into
+// transactions: compile the owner (pure), diff against the NB replica (TxnBuilder), send. While
+// a transaction is in flight new changes accumulate, so the next one carries all of them
+// (natural batching, capped at max_rows_per_txn rows). Because ovsdb-server reports a
+// transaction's effects before its reply, the replica is current when the next diff runs.
+//
+//   store watch -> ModelCache --+
+//                               +--> dirty owners -> TxnBuilder -> ovsdb::Client::Transact
+//   NB monitor  -> NbIndex -----+
+//                  NbIndex: Logical_Switch_Port.up -> PortService::RecordBinding (ACTIVE/DOWN)
+//
+// An owned row changed or deleted by someone else is restored by the next pass (milliseconds)
+// and logged once as drift; rows without plasmanet:owner are never touched. A periodic audit
+// re-diffs everything as a safety net.
+//
+// TODO(#10): leader election; today each plasmanetd owns its store (the SQLite store is
+// single-process), so the daemon that runs a reconciler is the only writer of its NB.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include <absl/time/time.h>
+
+#include "ovsdb/client.h"
+#include "reconcile/model_cache.h"
+#include "reconcile/nb_index.h"
+#include "service/port_service.h"
+#include "store/store.h"
+
+namespace plasmanet::reconcile {
+
+struct ReconcilerOptions {
+  std::vector<ovsdb::Remote> nb_remotes;
+  ovsdb::TlsFiles tls;
+  size_t max_rows_per_txn = 5000;
+  absl::Duration transact_timeout = absl::Seconds(60);
+  absl::Duration audit_interval = absl::Minutes(5);
+  absl::Duration probe_interval = absl::Seconds(5);
+  absl::Duration backoff_max = absl::Seconds(8);
+};
+
+struct ReconcilerStats {
+  int64_t transactions = 0;
+  int64_t failed_transactions = 0;
+  int64_t rows_inserted = 0;
+  int64_t rows_updated = 0;
+  int64_t rows_deleted = 0;
+  int64_t drift_repairs = 0;   // owners whose rows someone else had changed
+  int64_t status_updates = 0;  // port status changes written to the store
+  int64_t full_resyncs = 0;
+};
+
+class Reconciler final : private ovsdb::ClientListener {
+ public:
+  Reconciler(store::Store& store, service::PortService& ports, ReconcilerOptions options);
+  ~Reconciler() override;
+  Reconciler(const Reconciler&) = delete;
+  Reconciler& operator=(const Reconciler&) = delete;
+
+  void Start();
+  void Stop();
+
+  // Waits until NB holds every store change up to `revision` (and the reconciler has nothing
+  // left to do). For tests, benchmarks and callers that want to wait for programming.
+  bool WaitForRevision(int64_t revision, absl::Duration timeout);
+  // The store revision whose state NB is known to hold (0: not yet in sync).
+  int64_t synced_revision() const;
+  ReconcilerStats stats() const;
+  const ovsdb::Client& nb() const { return *client_; }
+
+ private:
+  // ClientListener, on the client's I/O thread: queue and wake the worker.
+  void OnSynced(bool full) override;
+  void OnRowsChanged(const std::vector<ovsdb::RowChange>& changes) override;
+  void OnDisconnected(const absl::Status& why) override;
+
+  void WatchStore();  // store thread: snapshot, then the watch stream
+  void Work();        // worker thread
+  // Takes the queued inputs and turns them into dirty owners.
+  void Absorb(std::unique_lock<std::mutex>& lock);
+  // Sends transactions until nothing is dirty, something is blocked, or a transaction fails.
+  void ReconcileDirty();
+  void UpdatePortStatuses();
+
+  store::Store& store_;
+  service::PortService& ports_;
+  ReconcilerOptions options_;
+  std::unique_ptr<ovsdb::Client> client_;
+
+  // Inputs, guarded by mu_.
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  struct StoreInput {
+    bool snapshot = false;  // a full read: replace the cache
+    std::vector<store::KeyValue> puts;
+    std::vector<store::KeyValue> deletes;
+    int64_t revision = 0;
+  };
+  std::vector<StoreInput> store_inputs_;
+  bool nb_full_sync_ = false;
+  bool nb_resynced_ = false;  // (re)connected, full or not: dirty owners can be sent again
+  std::vector<ovsdb::RowChange> nb_changes_;
+  int64_t synced_revision_ = 0;
+  std::condition_variable synced_cv_;
+  ReconcilerStats stats_;
+
+  // Worker state.
+  ModelCache cache_;
+  NbIndex index_;
+  std::set<OwnerRef> dirty_;             // ordered: VPCs, then subnets, then ports
+  std::set<OwnerRef> drift_suspects_;    // dirtied by NB changes only
+  std::set<OwnerRef> blocked_;           // waiting for a parent row
+  std::set<std::string> status_checks_;  // port ids whose NB up state may have changed
+  int64_t seen_revision_ = 0;            // newest store revision absorbed
+  int64_t snapshot_revision_ = 0;
+  absl::Time retry_at_ = absl::InfinitePast();
+  absl::Duration backoff_ = absl::ZeroDuration();
+  absl::Time next_audit_ = absl::InfiniteFuture();
+  // A full resync in progress: when it started and the counters then, for its summary line.
+  std::optional<absl::Time> resync_started_;
+  ReconcilerStats resync_base_;
+
+  std::thread store_thread_;
+  std::thread worker_thread_;
+};
+
+}  // namespace plasmanet::reconcile

@@ -1,0 +1,77 @@
+// TxnBuilder: the diff between what an owner's rows should be (Compile) and what the NB replica
+// holds, as the smallest OVSDB transaction that closes it.
+//
+//   TxnBuilder builder(replica, index);
+//   for (const OwnerRef& owner : dirty) builder.Add(owner, Compile(owner));
+//   nlohmann::json ops = builder.Build();  // empty array: NB already matches
+//
+// Only differing columns are updated; a row that differs only in plasmanet:revision is left
+// alone (a status change bumps an object's revision without changing its rows). References from
+// routers and switches to their ports are changed with "mutate" (insert/delete single uuids),
+// never by rewriting the "ports" set, so ports someone else attached to our switches survive,
+// and the mutations for many ports of one switch are merged into one operation. A new
+// switch's or router's ports go straight into its insert.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+#include <nlohmann/json.hpp>
+
+#include "ovsdb/datum.h"
+#include "ovsdb/replica.h"
+#include "reconcile/compile.h"
+#include "reconcile/nb_index.h"
+
+namespace plasmanet::reconcile {
+
+struct TxnCounts {
+  size_t inserted = 0;
+  size_t updated = 0;
+  size_t deleted = 0;
+  // Rows left out because the router or switch they belong on is neither in NB nor being
+  // created (their owner stays dirty).
+  size_t blocked = 0;
+
+  size_t changes() const { return inserted + updated + deleted; }
+};
+
+class TxnBuilder {
+ public:
+  TxnBuilder(const ovsdb::Replica& replica, const NbIndex& index);
+
+  // Adds what it takes to make the NB rows of `owner` equal `desired` (empty: the owner is
+  // gone and its rows are deleted). Returns this owner's share of the counts.
+  TxnCounts Add(const OwnerRef& owner, const std::vector<DesiredRow>& desired);
+
+  const TxnCounts& counts() const { return counts_; }
+  // The operations, in order: inserts/updates/deletes as added, then the reference mutations.
+  nlohmann::json Build() const;
+
+ private:
+  struct Target {  // a parent row: already in NB, or inserted by this transaction
+    ovsdb::Uuid uuid;
+    std::string named;  // non-empty: inserted here
+  };
+
+  void Insert(const DesiredRow& row, TxnCounts& counts);
+  void UpdateIfChanged(const ovsdb::Uuid& uuid, const DesiredRow& row, TxnCounts& counts);
+  void Delete(NbTable table, const ovsdb::Uuid& uuid, TxnCounts& counts);
+  std::optional<Target> FindParent(NbTable child_table, const std::string& parent_name) const;
+
+  const ovsdb::Replica& replica_;
+  const NbIndex& index_;
+  TxnCounts counts_;
+  nlohmann::json ops_ = nlohmann::json::array();
+  int next_name_ = 0;
+  // (table, name) of rows inserted here -> their uuid-name and op index.
+  std::map<std::pair<NbTable, std::string>, std::pair<std::string, size_t>> inserted_;
+  // Children to add to / remove from existing parents.
+  std::map<std::pair<NbTable, ovsdb::Uuid>, std::vector<ovsdb::Atom>> attach_;
+  std::map<std::pair<NbTable, ovsdb::Uuid>, std::vector<ovsdb::Atom>> detach_;
+};
+
+}  // namespace plasmanet::reconcile

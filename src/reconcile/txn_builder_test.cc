@@ -1,0 +1,207 @@
+#include "reconcile/txn_builder.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ovsdb/replica.h"
+#include "ovsdb/schema.h"
+
+namespace plasmanet::reconcile {
+namespace {
+
+constexpr char kSchemaPath[] = "/usr/share/ovn/ovn-nb.ovsschema";
+constexpr char kRouterUuid[] = "11111111-1111-1111-1111-111111111111";
+constexpr char kSwitchUuid[] = "22222222-2222-2222-2222-222222222222";
+constexpr char kPortUuid[] = "33333333-3333-3333-3333-333333333333";
+constexpr char kForeignUuid[] = "44444444-4444-4444-4444-444444444444";
+
+// A replica of the installed NB schema, filled from <table-updates2> JSON, and the index over it:
+// what the reconciler sees after a monitor reply.
+class TxnBuilderTest : public ::testing::Test {
+ protected:
+  TxnBuilderTest() {
+    std::ifstream file(kSchemaPath);
+    std::stringstream text;
+    text << file.rdbuf();
+    simdjson::dom::element root = parser_.parse(text.str()).value();
+    schema_ = *ovsdb::ParseSchema(root);
+    replica_ = *ovsdb::Replica::Create(schema_, MonitoredNbColumns());
+  }
+
+  void Apply(const std::string& updates) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element root = parser.parse(updates).value();
+    ASSERT_TRUE(replica_.ApplyUpdates2(root, nullptr).ok());
+    index_.Rebuild(replica_);
+  }
+
+  // NB as the reconciler left it for VPC v-1 with one subnet s-1 and port p-1 (the subnet's
+  // router-side rows omitted: they are not needed by these tests).
+  void ApplyProgrammedPort() {
+    Apply(R"({
+      "Logical_Router": {")" +
+          std::string(kRouterUuid) + R"(": {"initial": {
+        "name": "pn-vpc-v-1",
+        "external_ids": ["map", [["plasmanet:owner", "vpc/v-1"], ["plasmanet:revision", "7"],
+                                 ["plasmanet:project", "acme/web"], ["plasmanet:name", "web"]]]}}},
+      "Logical_Switch": {")" +
+          std::string(kSwitchUuid) + R"(": {"initial": {
+        "name": "pn-subnet-s-1",
+        "ports": ["set", [["uuid", ")" +
+          std::string(kPortUuid) + R"("], ["uuid", ")" + std::string(kForeignUuid) + R"("]]],
+        "external_ids": ["map", [["plasmanet:owner", "subnet/s-1"]]]}}},
+      "Logical_Switch_Port": {
+        ")" +
+          std::string(kPortUuid) + R"(": {"initial": {
+          "name": "p-1",
+          "addresses": "fa:16:3e:00:00:05 10.0.1.5",
+          "port_security": "fa:16:3e:00:00:05 10.0.1.5",
+          "external_ids": ["map", [["plasmanet:owner", "port/p-1"], ["plasmanet:revision", "30"],
+                                   ["plasmanet:project", "acme/web"], ["plasmanet:name", "vm"]]]}},
+        ")" +
+          std::string(kForeignUuid) + R"(": {"initial": {"name": "hand-made"}}}
+    })");
+  }
+
+  static model::Vpc Vpc() {
+    return {
+        .meta = {.id = "v-1", .name = "web", .org_id = "acme", .project_id = "web", .revision = 7}};
+  }
+  static model::Subnet Subnet() {
+    model::Subnet subnet{
+        .meta = {.id = "s-1", .org_id = "acme", .project_id = "web", .revision = 9},
+        .vpc_id = "v-1"};
+    subnet.ipv4 = model::SubnetFamily{.cidr = *IpPrefix::Parse("10.0.1.0/24"),
+                                      .gateway = *IpAddress::Parse("10.0.1.1")};
+    return subnet;
+  }
+  static model::Port Port() {
+    return {
+        .meta = {.id = "p-1", .name = "vm", .org_id = "acme", .project_id = "web", .revision = 30},
+        .subnet_id = "s-1",
+        .vpc_id = "v-1",
+        .mac = *MacAddress::Parse("fa:16:3e:00:00:05"),
+        .fixed_ips = {*IpAddress::Parse("10.0.1.5")}};
+  }
+
+  static std::vector<std::string> OpNames(const nlohmann::json& ops) {
+    std::vector<std::string> names;
+    for (const nlohmann::json& op : ops) {
+      names.push_back(op["op"].get<std::string>() + " " + op["table"].get<std::string>());
+    }
+    return names;
+  }
+
+  simdjson::dom::parser parser_;
+  ovsdb::DatabaseSchema schema_;
+  ovsdb::Replica replica_;
+  NbIndex index_;
+};
+
+using ::testing::ElementsAre;
+
+TEST_F(TxnBuilderTest, EmptyNbGetsEverythingInOneTransactionWithPortsInTheirParentsInserts) {
+  TxnBuilder builder(replica_, index_);
+  builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(Vpc()));
+  builder.Add({OwnerRef::Kind::kSubnet, "s-1"}, CompileSubnet(Subnet()));
+  builder.Add({OwnerRef::Kind::kPort, "p-1"}, CompilePort(Port()));
+  EXPECT_EQ(builder.counts().inserted, 5u);
+  EXPECT_EQ(builder.counts().blocked, 0u);
+  nlohmann::json ops = builder.Build();
+  EXPECT_THAT(OpNames(ops), ElementsAre("insert Logical_Router", "insert Logical_Switch",
+                                        "insert Logical_Router_Port", "insert Logical_Switch_Port",
+                                        "insert Logical_Switch_Port"));
+  // No mutations: the router lists its port and the switch its two ports in their inserts.
+  EXPECT_EQ(ops[0]["row"]["ports"], nlohmann::json::parse(R"(["set", [["named-uuid", "row2"]]])"))
+      << ops[0].dump();
+  EXPECT_EQ(ops[1]["row"]["ports"][0], "set");
+  EXPECT_EQ(ops[1]["row"]["ports"][1].size(), 2u) << ops[1].dump();
+}
+
+TEST_F(TxnBuilderTest, PortWithoutItsSwitchIsBlockedNotSent) {
+  TxnBuilder builder(replica_, index_);
+  TxnCounts counts = builder.Add({OwnerRef::Kind::kPort, "p-1"}, CompilePort(Port()));
+  EXPECT_EQ(counts.blocked, 1u);
+  EXPECT_EQ(counts.changes(), 0u);
+  EXPECT_TRUE(builder.Build().empty());
+}
+
+TEST_F(TxnBuilderTest, MatchingRowsNeedNothingEvenWhenOnlyTheRevisionMoved) {
+  ApplyProgrammedPort();
+  model::Port port = Port();
+  port.meta.revision = 31;  // a status change, say
+  port.status = model::PortStatus::kActive;
+  TxnBuilder builder(replica_, index_);
+  builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(Vpc()));
+  builder.Add({OwnerRef::Kind::kPort, "p-1"}, CompilePort(port));
+  EXPECT_EQ(builder.counts().changes(), 0u);
+  EXPECT_TRUE(builder.Build().empty());
+}
+
+TEST_F(TxnBuilderTest, ChangedColumnIsTheOnlyOneUpdatedAndTheRevisionFollows) {
+  ApplyProgrammedPort();
+  model::Port port = Port();
+  port.meta.revision = 40;
+  port.port_security_enabled = false;
+  TxnBuilder builder(replica_, index_);
+  builder.Add({OwnerRef::Kind::kPort, "p-1"}, CompilePort(port));
+  nlohmann::json ops = builder.Build();
+  ASSERT_EQ(ops.size(), 1u) << ops.dump();
+  EXPECT_EQ(ops[0]["op"], "update");
+  EXPECT_EQ(ops[0]["where"][0][2][1], kPortUuid);
+  const nlohmann::json& row = ops[0]["row"];
+  EXPECT_TRUE(row.contains("addresses"));
+  EXPECT_TRUE(row.contains("port_security"));
+  EXPECT_TRUE(row.contains("external_ids"));
+  EXPECT_FALSE(row.contains("name"));
+  EXPECT_NE(row["external_ids"].dump().find("\"40\""), std::string::npos) << row.dump();
+}
+
+TEST_F(TxnBuilderTest, NewPortOnExistingSwitchIsAttachedByOneMutation) {
+  ApplyProgrammedPort();
+  model::Port second = Port();
+  second.meta.id = "p-2";
+  model::Port third = Port();
+  third.meta.id = "p-3";
+  TxnBuilder builder(replica_, index_);
+  builder.Add({OwnerRef::Kind::kPort, "p-2"}, CompilePort(second));
+  builder.Add({OwnerRef::Kind::kPort, "p-3"}, CompilePort(third));
+  nlohmann::json ops = builder.Build();
+  EXPECT_THAT(OpNames(ops), ElementsAre("insert Logical_Switch_Port", "insert Logical_Switch_Port",
+                                        "mutate Logical_Switch"));
+  EXPECT_EQ(ops[2]["where"][0][2][1], kSwitchUuid);
+  EXPECT_EQ(ops[2]["mutations"][0][1], "insert");
+  EXPECT_EQ(ops[2]["mutations"][0][2][1].size(), 2u) << ops[2].dump();
+}
+
+TEST_F(TxnBuilderTest, GoneOwnersRowsAreDeletedAndForeignRowsSurvive) {
+  ApplyProgrammedPort();
+  TxnBuilder builder(replica_, index_);
+  builder.Add({OwnerRef::Kind::kPort, "p-1"}, {});  // the port was deleted
+  builder.Add({OwnerRef::Kind::kVpc, "v-1"}, {});   // and the VPC
+  nlohmann::json ops = builder.Build();
+  EXPECT_EQ(builder.counts().deleted, 2u);
+  EXPECT_THAT(OpNames(ops), ElementsAre("delete Logical_Router", "mutate Logical_Switch"));
+  // The port leaves its switch by a single-uuid mutation; the hand-made port is not named.
+  EXPECT_EQ(ops[1]["mutations"][0][1], "delete");
+  EXPECT_EQ(ops[1]["mutations"][0][2],
+            nlohmann::json::parse(std::string(R"(["uuid", ")") + kPortUuid + "\"]"));
+  EXPECT_EQ(ops.dump().find(kForeignUuid), std::string::npos);
+}
+
+TEST_F(TxnBuilderTest, UnownedRowWithAnOwnedNameIsNotAdopted) {
+  // A row someone created by hand named like one of ours, but without the mark: we create our
+  // own (for a Logical_Router the name is not unique in the schema) and never touch theirs.
+  Apply(R"({"Logical_Router": {")" + std::string(kForeignUuid) +
+        R"(": {"initial": {"name": "pn-vpc-v-1"}}}})");
+  TxnBuilder builder(replica_, index_);
+  builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(Vpc()));
+  nlohmann::json ops = builder.Build();
+  EXPECT_THAT(OpNames(ops), ElementsAre("insert Logical_Router"));
+}
+
+}  // namespace
+}  // namespace plasmanet::reconcile
