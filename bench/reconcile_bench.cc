@@ -99,8 +99,19 @@ double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
 size_t HeapInUse() { return mallinfo2().uordblks; }
 
-int Run(int ports, int writers, int memory_ports) {
-  InitLogging("reconcile_bench", LogLevel::kWarn);
+struct BenchOptions {
+  int ports = 10000;
+  int writers = 8;
+  int memory_ports = 0;
+  bool verbose = false;
+  bool skip_baseline = false;
+};
+
+int Run(const BenchOptions& options) {
+  const int ports = options.ports;
+  const int writers = options.writers;
+  const int memory_ports = options.memory_ports;
+  InitLogging("reconcile_bench", options.verbose ? LogLevel::kDebug : LogLevel::kWarn);
   testing::OvsdbServer nb;
   if (absl::Status s = nb.Start(); !s.ok()) {
     std::fprintf(stderr, "cannot start ovsdb-server: %s\n", s.ToString().c_str());
@@ -163,6 +174,8 @@ int Run(int ports, int writers, int memory_ports) {
   reconciler->Stop();
   reconciler.reset();
 
+  if (options.skip_baseline) return 0;
+
   // 4. The raw baseline, same machine, same run.
   for (const char* idiom : {"lsp", "create"}) {
     absl::StatusOr<testing::ProcessResult> baseline = testing::RunProgram(
@@ -216,15 +229,16 @@ int Run(int ports, int writers, int memory_ports) {
 }  // namespace plasmanet
 
 int main(int argc, char** argv) {
-  int ports = 10000;
-  int writers = 8;
-  int memory_ports = 0;
+  plasmanet::BenchOptions options;
   CLI::App app{"reconcile_bench: NB convergence and full resync beside the ovn-nbctl baseline"};
-  app.add_option("--ports", ports, "Ports to create")->check(CLI::Range(1, 1'000'000));
-  app.add_option("--writers", writers, "Threads creating ports")->check(CLI::Range(1, 256));
-  app.add_option("--memory-ports", memory_ports,
+  app.add_option("--ports", options.ports, "Ports to create")->check(CLI::Range(1, 1'000'000));
+  app.add_option("--writers", options.writers, "Threads creating ports")->check(CLI::Range(1, 256));
+  app.add_option("--memory-ports", options.memory_ports,
                  "Also measure heap per port at this many ports (0: skip)")
       ->check(CLI::Range(0, 1'000'000));
+  app.add_flag("--verbose", options.verbose,
+               "Log the reconciler at debug level (timestamps per step)");
+  app.add_flag("--skip-baseline", options.skip_baseline, "Do not run the ovn-nbctl baseline");
   CLI11_PARSE(app, argc, argv);
-  return plasmanet::Run(ports, writers, memory_ports);
+  return plasmanet::Run(options);
 }

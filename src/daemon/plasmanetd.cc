@@ -10,6 +10,8 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <signal.h>
@@ -43,9 +45,10 @@ struct Flags {
   std::string log_level = "info";
   std::string pidfile;
   std::string ovn_nb;
-  std::string ovn_nb_private_key;
-  std::string ovn_nb_certificate;
-  std::string ovn_nb_ca_cert;
+  std::string ovn_sb;
+  std::string ovn_private_key;
+  std::string ovn_certificate;
+  std::string ovn_ca_cert;
 };
 
 absl::StatusOr<std::string> ReadAll(const std::string& path) {
@@ -93,24 +96,31 @@ int Run(const Flags& flags) {
 
   // Flags are checked before anything is opened.
   std::vector<ovsdb::Remote> nb_remotes;
-  if (!flags.ovn_nb.empty()) {
-    absl::StatusOr<std::vector<ovsdb::Remote>> remotes = ovsdb::ParseRemoteList(flags.ovn_nb);
-    if (!remotes.ok()) {
-      LOG_ERROR("--ovn-nb: {}", std::string(remotes.status().message()));
+  std::vector<ovsdb::Remote> sb_remotes;
+  for (auto [flag, text, remotes] : {std::tuple{"--ovn-nb", &flags.ovn_nb, &nb_remotes},
+                                     std::tuple{"--ovn-sb", &flags.ovn_sb, &sb_remotes}}) {
+    if (text->empty()) continue;
+    absl::StatusOr<std::vector<ovsdb::Remote>> parsed = ovsdb::ParseRemoteList(*text);
+    if (!parsed.ok()) {
+      LOG_ERROR("{}: {}", flag, std::string(parsed.status().message()));
       return 2;
     }
-    for (const ovsdb::Remote& remote : *remotes) {
+    for (const ovsdb::Remote& remote : *parsed) {
       if (remote.kind == ovsdb::Remote::Kind::kSsl &&
-          (flags.ovn_nb_private_key.empty() || flags.ovn_nb_certificate.empty() ||
-           flags.ovn_nb_ca_cert.empty())) {
+          (flags.ovn_private_key.empty() || flags.ovn_certificate.empty() ||
+           flags.ovn_ca_cert.empty())) {
         LOG_ERROR(
-            "--ovn-nb {}: ssl: remotes need --ovn-nb-private-key, --ovn-nb-certificate "
-            "and --ovn-nb-ca-cert",
-            remote.ToString());
+            "{} {}: ssl: remotes need --ovn-private-key, --ovn-certificate and "
+            "--ovn-ca-cert",
+            flag, remote.ToString());
         return 2;
       }
     }
-    nb_remotes = *std::move(remotes);
+    *remotes = *std::move(parsed);
+  }
+  if (nb_remotes.empty() && !sb_remotes.empty()) {
+    LOG_ERROR("--ovn-sb needs --ovn-nb: Southbound is read only to learn port bindings");
+    return 2;
   }
 
   // Block the shutdown signals before any thread starts, so every thread inherits the mask and
@@ -141,12 +151,15 @@ int Run(const Flags& flags) {
       std::make_unique<service::Services>(**store, RealClock::Get(), std::nullopt, flags.quotas);
   std::unique_ptr<reconcile::Reconciler> reconciler;
   if (!flags.ovn_nb.empty()) {
+    const ovsdb::TlsFiles tls{.private_key = flags.ovn_private_key,
+                              .certificate = flags.ovn_certificate,
+                              .ca_certificate = flags.ovn_ca_cert};
     reconciler = std::make_unique<reconcile::Reconciler>(
         **store, services->ports,
         reconcile::ReconcilerOptions{.nb_remotes = std::move(nb_remotes),
-                                     .tls = {.private_key = flags.ovn_nb_private_key,
-                                             .certificate = flags.ovn_nb_certificate,
-                                             .ca_certificate = flags.ovn_nb_ca_cert}});
+                                     .tls = tls,
+                                     .sb_remotes = std::move(sb_remotes),
+                                     .sb_tls = tls});
     reconciler->Start();
   } else {
     LOG_WARN("no --ovn-nb: the API works but nothing is programmed into OVN");
@@ -228,12 +241,15 @@ int main(int argc, char** argv) {
   app.add_option("--ovn-nb", flags.ovn_nb,
                  "OVN Northbound database: unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT; a "
                  "comma-separated list for a clustered database");
-  app.add_option("--ovn-nb-private-key", flags.ovn_nb_private_key,
-                 "PEM private key for ssl: Northbound remotes");
-  app.add_option("--ovn-nb-certificate", flags.ovn_nb_certificate,
-                 "PEM certificate for ssl: Northbound remotes");
-  app.add_option("--ovn-nb-ca-cert", flags.ovn_nb_ca_cert,
-                 "PEM CA certificate that signed the Northbound server's certificate");
+  app.add_option("--ovn-sb", flags.ovn_sb,
+                 "OVN Southbound database (optional, read only): records the chassis each port "
+                 "is bound to. Same syntax as --ovn-nb");
+  app.add_option("--ovn-private-key", flags.ovn_private_key,
+                 "PEM private key for ssl: OVN remotes");
+  app.add_option("--ovn-certificate", flags.ovn_certificate,
+                 "PEM certificate for ssl: OVN remotes");
+  app.add_option("--ovn-ca-cert", flags.ovn_ca_cert,
+                 "PEM CA certificate that signed the OVN database servers' certificates");
   // Every flag may also come from a file: `listen = "127.0.0.1:7070"` lines (TOML or INI).
   // Flags on the command line win over the file.
   app.set_config("--config", "", "Read flags from this file (TOML/INI, key = value)");

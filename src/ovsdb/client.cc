@@ -233,6 +233,7 @@ void Client::Run() {
   size_t next = 0;
   absl::Duration backoff = options_.backoff_min;
   size_t failures_in_a_row = 0;
+  std::string last_logged_failure;
   while (true) {
     {
       std::lock_guard<std::mutex> lock(state_mu_);
@@ -252,11 +253,20 @@ void Client::Run() {
       LOG_WARN("ovsdb disconnected database={} remote={} reason=\"{}\"", options_.database,
                remote.ToString(), std::string(ended.message()));
       listener_->OnDisconnected(ended);
+      last_logged_failure.clear();
       backoff = options_.backoff_min;
       failures_in_a_row = 0;
     } else {
-      LOG_DEBUG("ovsdb connect failed database={} remote={} reason=\"{}\"", options_.database,
-                remote.ToString(), std::string(ended.message()));
+      // Once per distinct reason at WARN (an operator needs "schema lacks column X" or
+      // "connection refused"), every retry after that at DEBUG.
+      if (ended.message() != last_logged_failure) {
+        last_logged_failure = std::string(ended.message());
+        LOG_WARN("ovsdb cannot connect database={} remote={} reason=\"{}\" (retrying)",
+                 options_.database, remote.ToString(), last_logged_failure);
+      } else {
+        LOG_DEBUG("ovsdb connect failed database={} remote={} reason=\"{}\"", options_.database,
+                  remote.ToString(), last_logged_failure);
+      }
       // Try every member once before slowing down: a cluster whose leader moved has another
       // member ready to serve.
       if (++failures_in_a_row % options_.remotes.size() == 0) {

@@ -137,6 +137,32 @@ TEST_F(ClientTest, TransactResultIsInTheReplicaWhenTransactReturns) {
   EXPECT_THAT(*shown, HasSubstr("fa:16:3e:00:00:01 10.0.0.5"));
 }
 
+TEST_F(ClientTest, OptionalColumnsChangedByOthersMatchTheServer) {
+  ClientOptions options = Options(server_.unix_remote());
+  options.monitored[1].columns.push_back("up");  // optional boolean: at most one value
+  Client client(options, &recorder_);
+  client.Start();
+  ASSERT_TRUE(WaitFor([&] { return client.synced(); }, absl::Seconds(10)));
+  ASSERT_THAT(RunNbctl(server_.unix_remote(), {"ls-add", "sw0", "--", "lsp-add", "sw0", "p0"}),
+              IsOk());
+  auto up = [&] {
+    return client.ReadReplica([](const Replica& replica) {
+      const TableReplica* ports = replica.FindTable("Logical_Switch_Port");
+      return ports->rows().empty() ? Datum::String("no row")
+                                   : ports->Get(ports->rows().begin()->second, "up");
+    });
+  };
+  for (const auto& [command, expected] :
+       std::vector<std::pair<std::string, Datum>>{{"up=true", Datum::Boolean(true)},
+                                                  {"up=false", Datum::Boolean(false)},
+                                                  {"up=[]", Datum()}}) {
+    ASSERT_THAT(RunNbctl(server_.unix_remote(), {"set", "Logical_Switch_Port", "p0", command}),
+                IsOk());
+    EXPECT_TRUE(WaitFor([&] { return up() == expected; }, absl::Seconds(5)))
+        << command << ": replica has " << up().ToString();
+  }
+}
+
 TEST_F(ClientTest, FailedWaitIsAbortedAndNamesTheOperation) {
   Client client(Options(server_.unix_remote()), &recorder_);
   client.Start();

@@ -74,9 +74,10 @@ class Datum {
   // Applies an "update2" modify diff for this column (ovsdb-server(7), monitor_cond): for a set,
   // each atom in `diff` is added if absent and removed if present; for a map, a key absent here
   // is added, a key present with the same value is removed, and a key present with another value
-  // takes the new value. A scalar column (min = max = 1, ColumnSchema::is_scalar) simply takes
-  // diff's value; an optional one (min 0, max 1) is a set. Unless this datum is empty, `diff`
-  // must have its shape (set or map); a diff of the other shape replaces it.
+  // takes the new value. With `is_scalar` (a column that holds at most one value, see
+  // ColumnSchema::is_composite: the server sends those whole) it simply takes diff's value.
+  // Unless this datum is empty, `diff` must have its shape (set or map); a diff of the other
+  // shape replaces it.
   void ApplyDiff(const Datum& diff, bool is_scalar);
 
   // RFC 7047 <value> encoding: a single atom bare, otherwise ["set", [...]] or ["map", [...]].

@@ -200,11 +200,6 @@ TEST_F(DatumTest, ApplyDiffOnASetIsSymmetricDifference) {
   set.ApplyDiff(Datum::StringSet({"b", "d"}), /*is_scalar=*/false);
   EXPECT_EQ(set, Datum::StringSet({"a", "c", "d"}));
 
-  // An optional column (min 0, max 1) is a set: true -> false arrives as ["set", [false, true]].
-  Datum up = Datum::Boolean(true);
-  up.ApplyDiff(MustParse(R"(["set", [false, true]])"), /*is_scalar=*/false);
-  EXPECT_EQ(up, Datum::Boolean(false));
-
   Datum empty;
   empty.ApplyDiff(Datum::Integer(7), /*is_scalar=*/false);
   EXPECT_EQ(empty, Datum::Integer(7));

@@ -118,7 +118,7 @@ absl::Status ApplyColumns(const TableReplica& table, std::string_view uuid,
     if (!value.ok()) {
       return WithContext(value.status(), table, uuid, field.key);
     }
-    if (is_diff && !column.is_scalar()) {
+    if (is_diff && column.is_composite()) {
       row.values[index].ApplyDiff(*value, /*is_scalar=*/false);
     } else {
       row.values[index] = *std::move(value);

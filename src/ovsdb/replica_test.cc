@@ -136,13 +136,14 @@ TEST_F(ReplicaTest, ReportsOneChangePerRow) {
 TEST_F(ReplicaTest, ModifyAppliesDiffsPerColumnKind) {
   LoadInitial();
   // name: scalar, new value. addresses: set, "router" leaves and a new address joins.
-  // up (optional): true -> false is the diff {false, true}. tag (optional): 7 -> none is {7}.
+  // up and tag (optional, at most one value) arrive whole, as ovsdb-server sends them: up
+  // true -> false is false, tag 7 -> none is the empty set.
   // external_ids: the owner changes, a key is added. options: a key is added to an empty map.
   ASSERT_THAT(Apply(absl::StrCat(R"({"Logical_Switch_Port": {")", kPort1, R"(": {"modify": {
       "name": "p1-renamed",
       "addresses": ["set", ["router", "fa:16:3e:00:00:09"]],
-      "up": ["set", [false, true]],
-      "tag": 7,
+      "up": false,
+      "tag": ["set", []],
       "external_ids": ["map", [["plasmanet-owner", "port/9"], ["plasmanet-revision", "2"]]],
       "options": ["map", [["requested-chassis", "hv1"]]]}}}})")),
               IsOk());

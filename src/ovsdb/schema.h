@@ -28,8 +28,12 @@ struct ColumnSchema {
   int64_t max = 1;  // -1: unlimited
 
   bool is_map() const { return value_type.has_value(); }
-  // min = max = 1: a plain value, whose update2 diff is the new value rather than a set delta.
+  // min = max = 1: a plain value (never empty).
   bool is_scalar() const { return min == 1 && max == 1 && !is_map(); }
+  // May hold more than one element. Only such columns are sent as deltas in update2 "modify";
+  // any other column, optional ones (min 0, max 1) included, is sent with its new value: a port
+  // unbound from its chassis arrives as "chassis": ["set", []], as ovsdb-server 3.1 does.
+  bool is_composite() const { return max == -1 || max > 1; }
   // The value a column has when a row is inserted without it (and what initial/insert updates
   // leave out): the empty set or map, or for a scalar 0, 0.0, false, "" or the nil UUID.
   Datum DefaultValue() const;

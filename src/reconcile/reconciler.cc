@@ -30,6 +30,16 @@ Reconciler::Reconciler(store::Store& store, service::PortService& ports, Reconci
       .probe_interval = options_.probe_interval,
       .backoff_max = options_.backoff_max,
   };
+  if (!options_.sb_remotes.empty()) {
+    sb_ = std::make_unique<SbBindings>(
+        options_.sb_remotes, options_.sb_tls, [this](std::vector<std::string> changed) {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            sb_changed_ports_.insert(sb_changed_ports_.end(), changed.begin(), changed.end());
+          }
+          cv_.notify_all();
+        });
+  }
   client_ =
       std::make_unique<ovsdb::Client>(std::move(nb), static_cast<ovsdb::ClientListener*>(this));
 }
@@ -41,6 +51,7 @@ void Reconciler::Start() {
   store_thread_ = std::thread([this] { WatchStore(); });
   worker_thread_ = std::thread([this] { Work(); });
   client_->Start();
+  if (sb_) sb_->Start();
 }
 
 void Reconciler::Stop() {
@@ -52,6 +63,7 @@ void Reconciler::Stop() {
   cv_.notify_all();
   synced_cv_.notify_all();
   client_->Stop();
+  if (sb_) sb_->Stop();
   if (store_thread_.joinable()) store_thread_.join();
   if (worker_thread_.joinable()) worker_thread_.join();
 }
@@ -214,6 +226,8 @@ void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
   nb_resynced_ = false;
   std::vector<ovsdb::RowChange> nb_changes = std::move(nb_changes_);
   nb_changes_.clear();
+  for (std::string& port : sb_changed_ports_) status_checks_.insert(std::move(port));
+  sb_changed_ports_.clear();
   if (full_sync) ++stats_.full_resyncs;
   lock.unlock();
 
@@ -275,6 +289,7 @@ void Reconciler::ReconcileDirty() {
     std::vector<OwnerRef> drifted;
     nlohmann::json ops;
     TxnCounts counts;
+    const absl::Time build_start = absl::Now();
     client_->ReadReplica([&](const ovsdb::Replica& replica) {
       TxnBuilder builder(replica, index_);
       for (auto it = dirty_.begin();
@@ -294,6 +309,7 @@ void Reconciler::ReconcileDirty() {
                owner.ToString());
     }
     if (counts.changes() == 0) continue;
+    const absl::Time send_start = absl::Now();
     absl::StatusOr<nlohmann::json> result = client_->Transact(ops, options_.transact_timeout);
     std::lock_guard<std::mutex> lock(mu_);
     if (!result.ok()) {
@@ -320,8 +336,12 @@ void Reconciler::ReconcileDirty() {
     stats_.rows_updated += static_cast<int64_t>(counts.updated);
     stats_.rows_deleted += static_cast<int64_t>(counts.deleted);
     stats_.drift_repairs += static_cast<int64_t>(drifted.size());
-    LOG_DEBUG("reconciler transaction owners={} inserted={} updated={} deleted={}", taken.size(),
-              counts.inserted, counts.updated, counts.deleted);
+    LOG_DEBUG(
+        "reconciler transaction owners={} inserted={} updated={} deleted={} build={} "
+        "transact={}",
+        taken.size(), counts.inserted, counts.updated, counts.deleted,
+        absl::FormatDuration(send_start - build_start),
+        absl::FormatDuration(absl::Now() - send_start));
   }
 }
 
@@ -343,8 +363,11 @@ void Reconciler::UpdatePortStatuses() {
       if (row == nullptr) continue;  // not programmed yet
       const bool up = lsps->Get(*row, "up").AsBool();
       const model::PortStatus status = up ? model::PortStatus::kActive : model::PortStatus::kDown;
-      if (status != port->status) {
-        reports.push_back({id, status, up ? port->binding_chassis : std::string()});
+      // Without Southbound the chassis is unknown: kept while up, cleared when down.
+      const std::string chassis =
+          sb_ ? sb_->ChassisOf(id) : (up ? port->binding_chassis : std::string());
+      if (status != port->status || chassis != port->binding_chassis) {
+        reports.push_back({id, status, chassis});
       }
     }
   });

@@ -12,6 +12,7 @@
 //                               +--> dirty owners -> TxnBuilder -> ovsdb::Client::Transact
 //   NB monitor  -> NbIndex -----+
 //                  NbIndex: Logical_Switch_Port.up -> PortService::RecordBinding (ACTIVE/DOWN)
+//   SB monitor  -> SbBindings: Port_Binding.chassis ------^ (binding_chassis, optional)
 //
 // An owned row changed or deleted by someone else is restored by the next pass (milliseconds)
 // and logged once as drift; rows without plasmanet:owner are never touched. A periodic audit
@@ -36,6 +37,7 @@
 #include "ovsdb/client.h"
 #include "reconcile/model_cache.h"
 #include "reconcile/nb_index.h"
+#include "reconcile/sb_bindings.h"
 #include "service/port_service.h"
 #include "store/store.h"
 
@@ -44,6 +46,9 @@ namespace plasmanet::reconcile {
 struct ReconcilerOptions {
   std::vector<ovsdb::Remote> nb_remotes;
   ovsdb::TlsFiles tls;
+  // Optional: OVN Southbound, read for the chassis each port is bound to (binding_chassis).
+  std::vector<ovsdb::Remote> sb_remotes;
+  ovsdb::TlsFiles sb_tls;
   size_t max_rows_per_txn = 5000;
   absl::Duration transact_timeout = absl::Seconds(60);
   absl::Duration audit_interval = absl::Minutes(5);
@@ -98,6 +103,7 @@ class Reconciler final : private ovsdb::ClientListener {
   service::PortService& ports_;
   ReconcilerOptions options_;
   std::unique_ptr<ovsdb::Client> client_;
+  std::unique_ptr<SbBindings> sb_;  // null without sb_remotes
 
   // Inputs, guarded by mu_.
   mutable std::mutex mu_;
@@ -113,6 +119,7 @@ class Reconciler final : private ovsdb::ClientListener {
   bool nb_full_sync_ = false;
   bool nb_resynced_ = false;  // (re)connected, full or not: dirty owners can be sent again
   std::vector<ovsdb::RowChange> nb_changes_;
+  std::vector<std::string> sb_changed_ports_;
   int64_t synced_revision_ = 0;
   std::condition_variable synced_cv_;
   ReconcilerStats stats_;

@@ -18,6 +18,7 @@
 #include "testing/nbctl.h"
 #include "testing/ovsdb_cluster.h"
 #include "testing/ovsdb_server.h"
+#include "testing/process.h"
 #include "testing/wait.h"
 
 namespace plasmanet::reconcile {
@@ -304,6 +305,58 @@ TEST_F(ReconcilerTest, PortStatusFollowsOvnAndWatchersSeeIt) {
   EXPECT_TRUE(WaitFor([&] { return status() == model::PortStatus::kDown; }, absl::Seconds(10)));
   stop = true;
   watcher.join();
+}
+
+// ovn-sbctl against a test Southbound database.
+std::string Sbctl(const std::string& remote, std::vector<std::string> args) {
+  args.insert(args.begin(), "--db=" + remote);
+  absl::StatusOr<testing::ProcessResult> out = testing::RunProgram("ovn-sbctl", args);
+  EXPECT_TRUE(out.ok() && out->exit_code == 0)
+      << (out.ok() ? out->stderr_text : out.status().ToString());
+  return out.ok() ? std::string(absl::StripAsciiWhitespace(out->stdout_text)) : "";
+}
+
+TEST_F(ReconcilerTest, BindingChassisComesFromSouthbound) {
+  OvsdbServer sb({.schema = "/usr/share/ovn/ovn-sb.ovsschema"});
+  ASSERT_THAT(sb.Start(), IsOk());
+  reconciler_ = std::make_unique<Reconciler>(
+      *store_, svc().ports,
+      ReconcilerOptions{.nb_remotes = *ovsdb::ParseRemoteList(Remote()),
+                        .sb_remotes = *ovsdb::ParseRemoteList(sb.unix_remote())});
+  reconciler_->Start();
+  model::Vpc vpc = MakeVpc(alice_);
+  model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.1.0/24");
+  model::Port port = MakePort(alice_, subnet.meta.id);
+  Converge();
+  auto current = [&] { return *svc().ports.Get(alice_, port.meta.id); };
+
+  // What ovn-northd and ovn-controller write when a hypervisor binds the port: a chassis, the
+  // port's binding on it, and the switch port up.
+  Sbctl(sb.unix_remote(), {"chassis-add", "hv1", "geneve", "127.0.0.1"});
+  Sbctl(sb.unix_remote(),
+        {"--id=@dp", "create", "Datapath_Binding", "tunnel_key=1", "--", "create", "Port_Binding",
+         "logical_port=" + port.meta.id, "datapath=@dp", "tunnel_key=1"});
+  Sbctl(sb.unix_remote(), {"lsp-bind", port.meta.id, "hv1"});
+  Nbctl(Remote(), {"set", "Logical_Switch_Port", port.meta.id, "up=true"});
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        model::Port p = current();
+        return p.status == model::PortStatus::kActive && p.binding_chassis == "hv1";
+      },
+      absl::Seconds(10)))
+      << model::PortStatusName(current().status) << " on '" << current().binding_chassis << "'";
+
+  // Unbound: DOWN, no chassis.
+  Sbctl(sb.unix_remote(), {"lsp-unbind", port.meta.id});
+  Nbctl(Remote(), {"set", "Logical_Switch_Port", port.meta.id, "up=false"});
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        model::Port p = current();
+        return p.status == model::PortStatus::kDown && p.binding_chassis.empty();
+      },
+      absl::Seconds(10)))
+      << model::PortStatusName(current().status) << " on '" << current().binding_chassis << "'";
+  reconciler_->Stop();  // before the Southbound server goes away
 }
 
 TEST_F(ReconcilerTest, NbKilledAndRestartedDuringABurstConvergesWithNothingLost) {

@@ -1,0 +1,105 @@
+#include "reconcile/sb_bindings.h"
+
+#include <utility>
+
+namespace plasmanet::reconcile {
+namespace {
+
+const std::vector<ovsdb::TableColumns>& MonitoredSbColumns() {
+  static const auto* columns = new std::vector<ovsdb::TableColumns>{
+      {"Port_Binding", {"logical_port", "chassis"}},
+      {"Chassis", {"name"}},
+  };
+  return *columns;
+}
+
+}  // namespace
+
+SbBindings::SbBindings(std::vector<ovsdb::Remote> remotes, ovsdb::TlsFiles tls,
+                       std::function<void(std::vector<std::string>)> changed)
+    : changed_(std::move(changed)) {
+  client_ = std::make_unique<ovsdb::Client>(
+      ovsdb::ClientOptions{.remotes = std::move(remotes),
+                           .database = "OVN_Southbound",
+                           .monitored = MonitoredSbColumns(),
+                           .tls = std::move(tls),
+                           // Any member will do: this is a read-only view, and SB followers
+                           // are what the hypervisors read too.
+                           .leader_only = false},
+      static_cast<ovsdb::ClientListener*>(this));
+}
+
+SbBindings::~SbBindings() { Stop(); }
+
+void SbBindings::Start() { client_->Start(); }
+void SbBindings::Stop() { client_->Stop(); }
+
+std::string SbBindings::ChassisOf(const std::string& logical_port) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = chassis_of_port_.find(logical_port);
+  return it == chassis_of_port_.end() ? "" : it->second;
+}
+
+std::string SbBindings::Refresh(const ovsdb::Replica& replica, const ovsdb::Uuid& binding,
+                                bool deleted) {
+  std::string port;
+  if (auto it = port_of_binding_.find(binding); it != port_of_binding_.end()) {
+    port = it->second;
+    chassis_of_port_.erase(port);
+    port_of_binding_.erase(it);
+  }
+  if (deleted) return port;
+  const ovsdb::TableReplica* bindings = replica.FindTable("Port_Binding");
+  const ovsdb::Row* row = bindings->Find(binding);
+  if (row == nullptr) return port;
+  port = bindings->Get(*row, "logical_port").AsString();
+  port_of_binding_[binding] = port;
+  const std::vector<ovsdb::Uuid> chassis = bindings->Get(*row, "chassis").AsUuids();
+  if (!chassis.empty()) {
+    const ovsdb::TableReplica* chassis_table = replica.FindTable("Chassis");
+    if (const ovsdb::Row* c = chassis_table->Find(chassis[0])) {
+      chassis_of_port_[port] = chassis_table->Get(*c, "name").AsString();
+    }
+  }
+  return port;
+}
+
+void SbBindings::OnSynced(bool full) {
+  if (!full) return;  // the changes follow through OnRowsChanged
+  std::vector<std::string> ports;
+  client_->ReadReplica([&](const ovsdb::Replica& replica) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [binding, port] : port_of_binding_) ports.push_back(port);
+    port_of_binding_.clear();
+    chassis_of_port_.clear();
+    for (const auto& [uuid, row] : replica.FindTable("Port_Binding")->rows()) {
+      ports.push_back(Refresh(replica, uuid, false));
+    }
+  });
+  changed_(std::move(ports));
+}
+
+void SbBindings::OnRowsChanged(const std::vector<ovsdb::RowChange>& changes) {
+  std::vector<std::string> ports;
+  client_->ReadReplica([&](const ovsdb::Replica& replica) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const ovsdb::RowChange& change : changes) {
+      if (change.table == "Port_Binding") {
+        ports.push_back(
+            Refresh(replica, change.uuid, change.kind == ovsdb::RowChange::Kind::kDelete));
+      } else if (change.table == "Chassis") {
+        // A chassis appeared, went or was renamed: re-read the bindings that point at it.
+        std::vector<ovsdb::Uuid> affected;
+        for (const auto& [uuid, row] : replica.FindTable("Port_Binding")->rows()) {
+          const std::vector<ovsdb::Uuid> chassis =
+              replica.FindTable("Port_Binding")->Get(row, "chassis").AsUuids();
+          if (!chassis.empty() && chassis[0] == change.uuid) affected.push_back(uuid);
+        }
+        for (const ovsdb::Uuid& uuid : affected) ports.push_back(Refresh(replica, uuid, false));
+      }
+    }
+  });
+  if (!ports.empty()) changed_(std::move(ports));
+}
+
+}  // namespace plasmanet::reconcile
