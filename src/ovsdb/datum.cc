@@ -475,14 +475,21 @@ nlohmann::json Datum::ToJson() const {
   }
   nlohmann::json items = nlohmann::json::array();
   items.get_ref<nlohmann::json::array_t&>().reserve(keys_.size());
+  // push_back with moves throughout: nlohmann's initializer lists copy their elements deeply.
   for (size_t i = 0; i < keys_.size(); ++i) {
     if (is_map_) {
-      items.push_back(nlohmann::json::array({AtomToJson(keys_[i]), AtomToJson(values_[i])}));
+      nlohmann::json pair = nlohmann::json::array();
+      pair.push_back(AtomToJson(keys_[i]));
+      pair.push_back(AtomToJson(values_[i]));
+      items.push_back(std::move(pair));
     } else {
       items.push_back(AtomToJson(keys_[i]));
     }
   }
-  return nlohmann::json::array({is_map_ ? "map" : "set", std::move(items)});
+  nlohmann::json value = nlohmann::json::array();
+  value.push_back(is_map_ ? "map" : "set");
+  value.push_back(std::move(items));
+  return value;
 }
 
 std::string Datum::ToString() const {

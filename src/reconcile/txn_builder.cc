@@ -12,13 +12,23 @@ nlohmann::json WhereUuid(const ovsdb::Uuid& uuid) {
       {nlohmann::json::array({"_uuid", "==", nlohmann::json::array({"uuid", uuid.ToString()})})});
 }
 
-// external_ids equal apart from plasmanet:revision.
+// external_ids equal apart from plasmanet:revision. Both datums are canonical (keys sorted), so
+// one merge walk compares them without building maps: this runs for every owner of every
+// pass, most of which find nothing to do.
 bool SameIgnoringRevision(const ovsdb::Datum& desired, const ovsdb::Datum& actual) {
-  std::map<std::string, std::string> a = desired.AsStringMap();
-  std::map<std::string, std::string> b = actual.AsStringMap();
-  a.erase(std::string(kRevisionKey));
-  b.erase(std::string(kRevisionKey));
-  return a == b;
+  const ovsdb::Atom revision = std::string(kRevisionKey);
+  size_t i = 0;
+  size_t j = 0;
+  const auto& a = desired.keys();
+  const auto& b = actual.keys();
+  while (true) {
+    if (i < a.size() && a[i] == revision) ++i;
+    if (j < b.size() && b[j] == revision) ++j;
+    if (i == a.size() || j == b.size()) return i == a.size() && j == b.size();
+    if (a[i] != b[j] || desired.values()[i] != actual.values()[j]) return false;
+    ++i;
+    ++j;
+  }
 }
 
 }  // namespace
@@ -90,10 +100,12 @@ void TxnBuilder::Insert(const DesiredRow& row, TxnCounts& counts) {
   nlohmann::json values = nlohmann::json::object();
   for (const auto& [column, datum] : row.columns) values[column] = datum.ToJson();
   inserted_[{row.table, row.name}] = {named, ops_.size()};
-  ops_.push_back({{"op", "insert"},
-                  {"table", NbTableName(row.table)},
-                  {"uuid-name", named},
-                  {"row", std::move(values)}});
+  // Members are assigned, not listed in an initializer list: that would deep-copy the row.
+  nlohmann::json& op = ops_.emplace_back(nlohmann::json::object());
+  op["op"] = "insert";
+  op["table"] = NbTableName(row.table);
+  op["uuid-name"] = named;
+  op["row"] = std::move(values);
   ++counts.inserted;
   if (!parent) return;
   const ovsdb::Atom child = ovsdb::NamedUuid{named};
@@ -126,10 +138,11 @@ void TxnBuilder::UpdateIfChanged(const ovsdb::Uuid& uuid, const DesiredRow& row,
   if (auto ids = row.columns.find("external_ids"); ids != row.columns.end()) {
     changed["external_ids"] = ids->second.ToJson();
   }
-  ops_.push_back({{"op", "update"},
-                  {"table", NbTableName(row.table)},
-                  {"where", WhereUuid(uuid)},
-                  {"row", std::move(changed)}});
+  nlohmann::json& op = ops_.emplace_back(nlohmann::json::object());
+  op["op"] = "update";
+  op["table"] = NbTableName(row.table);
+  op["where"] = WhereUuid(uuid);
+  op["row"] = std::move(changed);
   ++counts.updated;
 }
 
@@ -145,8 +158,9 @@ void TxnBuilder::Delete(NbTable table, const ovsdb::Uuid& uuid, TxnCounts& count
   }
 }
 
-nlohmann::json TxnBuilder::Build() const {
-  nlohmann::json ops = ops_;
+nlohmann::json TxnBuilder::Build() {
+  nlohmann::json ops = std::move(ops_);
+  ops_ = nlohmann::json::array();
   auto mutate = [&](const auto& by_parent, const char* mutator) {
     for (const auto& [parent, children] : by_parent) {
       ops.push_back(

@@ -49,7 +49,8 @@ class TxnBuilder {
 
   const TxnCounts& counts() const { return counts_; }
   // The operations, in order: inserts/updates/deletes as added, then the reference mutations.
-  nlohmann::json Build() const;
+  // Moves them out: call once, after the last Add.
+  nlohmann::json Build();
 
  private:
   struct Target {  // a parent row: already in NB, or inserted by this transaction
