@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 
 #include "common/errors.h"
@@ -482,6 +483,21 @@ absl::Status Client::RunSession(const Remote& remote) {
              last_txn_id_ = Uuid::Parse(internal::ToAbsl(txn)).value_or(Uuid());
              return absl::OkStatus();
            });
+  if (!result.ok() && absl::StrContains(result.message(), "unknown method")) {
+    // A server older than OVS 2.12: plain monitor_cond, a full dump at every connect.
+    LOG_INFO(
+        "ovsdb server has no monitor_cond_since database={} remote={}: every reconnect "
+        "is a full resync",
+        options_.database, remote.ToString());
+    result = call("monitor_cond", {options_.database, kDataMonitorId, requests},
+                  [&](simdjson::dom::element updates) -> absl::Status {
+                    std::lock_guard<std::mutex> lock(replica_mu_);
+                    full = true;
+                    replica_->Clear();
+                    last_txn_id_ = Uuid();
+                    return replica_->ApplyUpdates2(updates, nullptr);
+                  });
+  }
   if (!result.ok()) return result;
 
   {

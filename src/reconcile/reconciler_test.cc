@@ -84,6 +84,17 @@ int OwnedVmPorts(const std::string& remote) {
   return n;
 }
 
+// Creates `n` ports in `subnet_id` on another thread (a burst of API writes), counting those
+// created in `created`.
+std::thread CreatePortsInBackground(service::PortService& ports, const service::RequestContext& ctx,
+                                    std::string subnet_id, int n, std::atomic<int>& created) {
+  return std::thread([&ports, &ctx, &created, subnet_id = std::move(subnet_id), n] {
+    for (int i = 0; i < n; ++i) {
+      if (ports.Create(ctx, {.subnet_id = subnet_id}).ok()) ++created;
+    }
+  });
+}
+
 class ReconcilerTest : public service::ServiceTest {
  protected:
   void SetUp() override { ASSERT_THAT(nb_.Start(), IsOk()); }
@@ -364,11 +375,7 @@ TEST_F(ReconcilerTest, NbKilledAndRestartedDuringABurstConvergesWithNothingLost)
   model::Vpc vpc = MakeVpc(alice_);
   model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.0.0/22");
   std::atomic<int> created{0};
-  std::thread writer([&] {
-    for (int i = 0; i < 150; ++i) {
-      if (svc().ports.Create(alice_, {.subnet_id = subnet.meta.id}).ok()) ++created;
-    }
-  });
+  std::thread writer = CreatePortsInBackground(svc().ports, alice_, subnet.meta.id, 150, created);
   ASSERT_TRUE(WaitFor([&] { return created.load() >= 30; }, absl::Seconds(20)));
   ASSERT_THAT(nb_.Kill(), IsOk());
   ASSERT_TRUE(WaitFor([&] { return created.load() >= 80; }, absl::Seconds(20)));
@@ -396,11 +403,7 @@ TEST_F(ReconcilerClusterTest, LeaderKilledDuringWritesAndNbConverges) {
   model::Vpc vpc = MakeVpc(alice_);
   model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.0.0/22");
   std::atomic<int> created{0};
-  std::thread writer([&] {
-    for (int i = 0; i < 100; ++i) {
-      if (svc().ports.Create(alice_, {.subnet_id = subnet.meta.id}).ok()) ++created;
-    }
-  });
+  std::thread writer = CreatePortsInBackground(svc().ports, alice_, subnet.meta.id, 100, created);
   ASSERT_TRUE(WaitFor([&] { return created.load() >= 30; }, absl::Seconds(20)));
   ASSERT_THAT(cluster_.Kill(*leader), IsOk());
   writer.join();
