@@ -174,28 +174,29 @@ int Run(const BenchOptions& options) {
   reconciler->Stop();
   reconciler.reset();
 
-  if (options.skip_baseline) return 0;
-
-  // 4. The raw baseline, same machine, same run.
-  for (const char* idiom : {"lsp", "create"}) {
-    absl::StatusOr<testing::ProcessResult> baseline = testing::RunProgram(
-        BASELINE_SCRIPT, {"--ports", std::to_string(ports), "--batch", "1000", "--idiom", idiom},
-        absl::Minutes(10));
-    if (!baseline.ok() || baseline->exit_code != 0) {
-      std::printf(
-          "baseline idiom=%s failed: %s\n", idiom,
-          baseline.ok() ? baseline->stderr_text.c_str() : baseline.status().ToString().c_str());
-      continue;
-    }
-    for (absl::string_view line : absl::StrSplit(baseline->stdout_text, '\n', absl::SkipEmpty())) {
-      std::printf("%s%s\n", std::string(line).c_str(),
-                  absl::StrContains(line, "idiom") ? "" : " idiom=lsp");
-      // "batch=1000 seconds=X": the ratio the target is stated in.
-      if (absl::StrContains(line, "batch=1000 ")) {
-        const size_t at = line.find("seconds=");
-        const double seconds = std::stod(std::string(line.substr(at + 8)));
-        std::printf("ratio full_resync/baseline_%s_batch1000=%.2f\n", idiom,
-                    Seconds(resync) / seconds);
+  if (!options.skip_baseline) {
+    // 4. The raw baseline, same machine, same run.
+    for (const char* idiom : {"lsp", "create"}) {
+      absl::StatusOr<testing::ProcessResult> baseline = testing::RunProgram(
+          BASELINE_SCRIPT, {"--ports", std::to_string(ports), "--batch", "1000", "--idiom", idiom},
+          absl::Minutes(10));
+      if (!baseline.ok() || baseline->exit_code != 0) {
+        std::printf(
+            "baseline idiom=%s failed: %s\n", idiom,
+            baseline.ok() ? baseline->stderr_text.c_str() : baseline.status().ToString().c_str());
+        continue;
+      }
+      for (absl::string_view line :
+           absl::StrSplit(baseline->stdout_text, '\n', absl::SkipEmpty())) {
+        std::printf("%s%s\n", std::string(line).c_str(),
+                    absl::StrContains(line, "idiom") ? "" : " idiom=lsp");
+        // "batch=1000 seconds=X": the ratio the target is stated in.
+        if (absl::StrContains(line, "batch=1000 ")) {
+          const size_t at = line.find("seconds=");
+          const double seconds = std::stod(std::string(line.substr(at + 8)));
+          std::printf("ratio full_resync/baseline_%s_batch1000=%.2f\n", idiom,
+                      Seconds(resync) / seconds);
+        }
       }
     }
   }
