@@ -197,12 +197,20 @@ void Reconciler::Work() {
       // The safety net: re-diff everything (a no-op when NB is right).
       for (const OwnerRef& owner : cache_.Owners()) dirty_.insert(owner);
       for (const OwnerRef& owner : index_.Owners()) dirty_.insert(owner);
+      refused_.clear();  // perhaps whatever blocked them is gone
       next_audit_ = now + options_.audit_interval;
     }
     if (client_->synced() && now >= retry_at_) ReconcileDirty();
+    for (const std::string& id : std::exchange(refused_ports_, {})) {
+      absl::Status recorded = ports_.RecordBinding(id, model::PortStatus::kError, "");
+      if (!recorded.ok() && !absl::IsNotFound(recorded)) {
+        LOG_WARN("reconciler cannot record port status port={} error=\"{}\"", id,
+                 std::string(recorded.message()));
+      }
+    }
     if (client_->synced()) UpdatePortStatuses();
     lock.lock();
-    if (client_->synced() && dirty_.empty() && blocked_.empty()) {
+    if (client_->synced() && dirty_.empty() && blocked_.empty() && refused_.empty()) {
       if (resync_started_) {
         LOG_INFO("reconciler full resync done inserted={} updated={} deleted={} took={}",
                  stats_.rows_inserted - resync_base_.rows_inserted,
@@ -245,19 +253,7 @@ void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
     resync_started_ = absl::Now();
     resync_base_ = stats();
   }
-  if (!nb_changes.empty()) {
-    std::vector<OwnerRef> touched;
-    client_->ReadReplica([&](const ovsdb::Replica& replica) {
-      for (const ovsdb::RowChange& change : nb_changes) index_.Apply(replica, change, &touched);
-    });
-    for (OwnerRef& owner : touched) {
-      if (owner.kind == OwnerRef::Kind::kPort) status_checks_.insert(owner.id);
-      if (dirty_.insert(owner).second) drift_suspects_.insert(owner);
-    }
-    // A parent may have appeared: blocked owners get another chance.
-    dirty_.insert(blocked_.begin(), blocked_.end());
-    blocked_.clear();
-  }
+  ApplyNbChanges(nb_changes);
   for (StoreInput& input : store_inputs) {
     if (input.snapshot) {
       cache_.Clear();
@@ -268,12 +264,14 @@ void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
     for (const store::KeyValue& kv : input.puts) {
       if (std::optional<OwnerRef> owner = cache_.Apply(kv, false)) {
         drift_suspects_.erase(*owner);
+        refused_.erase(*owner);
         dirty_.insert(*std::move(owner));
       }
     }
     for (const store::KeyValue& kv : input.deletes) {
       if (std::optional<OwnerRef> owner = cache_.Apply(kv, true)) {
         drift_suspects_.erase(*owner);
+        refused_.erase(*owner);
         dirty_.insert(*std::move(owner));
       }
     }
@@ -283,27 +281,53 @@ void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
   lock.lock();
 }
 
+void Reconciler::ApplyNbChanges(const std::vector<ovsdb::RowChange>& changes) {
+  if (changes.empty()) return;
+  std::vector<OwnerRef> touched;
+  client_->ReadReplica([&](const ovsdb::Replica& replica) {
+    for (const ovsdb::RowChange& change : changes) index_.Apply(replica, change, &touched);
+  });
+  for (OwnerRef& owner : touched) {
+    if (owner.kind == OwnerRef::Kind::kPort) status_checks_.insert(owner.id);
+    if (dirty_.insert(owner).second) drift_suspects_.insert(owner);
+  }
+  // A parent may have appeared: blocked owners get another chance.
+  dirty_.insert(blocked_.begin(), blocked_.end());
+  blocked_.clear();
+}
+
 void Reconciler::ReconcileDirty() {
+  for (const OwnerRef& owner : refused_) dirty_.erase(owner);
   while (!dirty_.empty() && client_->synced()) {
     std::vector<OwnerRef> taken;
     std::vector<OwnerRef> drifted;
     nlohmann::json ops;
     TxnCounts counts;
     const absl::Time build_start = absl::Now();
+    // After a refused batch, its owners go one per transaction until the culprit is found.
+    std::erase_if(suspects_, [&](const OwnerRef& owner) { return !dirty_.contains(owner); });
+    const bool isolating = !suspects_.empty();
     client_->ReadReplica([&](const ovsdb::Replica& replica) {
       TxnBuilder builder(replica, index_);
-      for (auto it = dirty_.begin();
-           it != dirty_.end() && builder.counts().changes() < options_.max_rows_per_txn;) {
-        const TxnCounts added = builder.Add(*it, cache_.Compile(*it));
-        if (added.blocked > 0) blocked_.insert(*it);
-        if (added.changes() > 0 && drift_suspects_.count(*it) > 0) drifted.push_back(*it);
-        drift_suspects_.erase(*it);
-        taken.push_back(*it);
-        it = dirty_.erase(it);
+      auto add = [&](const OwnerRef& owner) {
+        const TxnCounts added = builder.Add(owner, cache_.Compile(owner));
+        if (added.blocked > 0) blocked_.insert(owner);
+        if (added.changes() > 0 && drift_suspects_.count(owner) > 0) drifted.push_back(owner);
+        drift_suspects_.erase(owner);
+        taken.push_back(owner);
+        dirty_.erase(owner);
+      };
+      if (isolating) {
+        add(*suspects_.begin());
+      } else {
+        while (!dirty_.empty() && builder.counts().changes() < options_.max_rows_per_txn) {
+          add(*dirty_.begin());
+        }
       }
       counts = builder.counts();
       if (counts.changes() > 0) ops = builder.Build();
     });
+    if (isolating) suspects_.erase(taken.front());
     for (const OwnerRef& owner : drifted) {
       LOG_INFO("reconciler repairs drift owner={} (NB rows changed by someone else)",
                owner.ToString());
@@ -311,24 +335,45 @@ void Reconciler::ReconcileDirty() {
     if (counts.changes() == 0) continue;
     const absl::Time send_start = absl::Now();
     absl::StatusOr<nlohmann::json> result = client_->Transact(ops, options_.transact_timeout);
+    // The server sent this transaction's effects before its reply: index them now, so the next
+    // transaction of this loop finds the routers and switches it just created.
+    std::vector<ovsdb::RowChange> echo;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      echo.swap(nb_changes_);
+    }
+    ApplyNbChanges(echo);
     std::lock_guard<std::mutex> lock(mu_);
     if (!result.ok()) {
       ++stats_.failed_transactions;
-      dirty_.insert(taken.begin(), taken.end());
-      backoff_ = std::clamp(backoff_ * 2, absl::Milliseconds(100), options_.backoff_max);
-      retry_at_ = absl::Now() + backoff_;
-      // TODO(#4): isolate an owner whose rows the server refuses, so it cannot hold back the
-      // others in its batch.
       if (OutcomeUnknown(result.status())) {
+        // The connection went: NB resyncs on reconnect, and these owners go again then.
+        dirty_.insert(taken.begin(), taken.end());
+        backoff_ = std::clamp(backoff_ * 2, absl::Milliseconds(100), options_.backoff_max);
+        retry_at_ = absl::Now() + backoff_;
         LOG_WARN("reconciler transaction interrupted owners={} rows={} retry_in={} error=\"{}\"",
                  taken.size(), counts.changes(), absl::FormatDuration(backoff_),
                  std::string(result.status().message()));
-      } else {
-        LOG_ERROR("reconciler transaction refused owners={} rows={} retry_in={} error=\"{}\"",
-                  taken.size(), counts.changes(), absl::FormatDuration(backoff_),
-                  std::string(result.status().message()));
+        return;
       }
-      return;
+      if (taken.size() > 1) {
+        // One owner's rows can make the server refuse the whole batch (say, a hand-made port
+        // holding one of our names): retry them one by one, so the others are not held back.
+        LOG_ERROR(
+            "reconciler transaction refused owners={} rows={} error=\"{}\"; retrying them "
+            "one per transaction",
+            taken.size(), counts.changes(), std::string(result.status().message()));
+        dirty_.insert(taken.begin(), taken.end());
+        suspects_.insert(taken.begin(), taken.end());
+        continue;
+      }
+      // This owner alone is refused: it waits for its object to change, or the next audit.
+      const OwnerRef& owner = taken.front();
+      refused_.insert(owner);
+      LOG_ERROR("reconciler cannot program owner={}: NB refused it: {}", owner.ToString(),
+                std::string(result.status().message()));
+      if (owner.kind == OwnerRef::Kind::kPort) refused_ports_.push_back(owner.id);
+      continue;
     }
     backoff_ = absl::ZeroDuration();
     ++stats_.transactions;

@@ -14,6 +14,11 @@
 //                  NbIndex: Logical_Switch_Port.up -> PortService::RecordBinding (ACTIVE/DOWN)
 //   SB monitor  -> SbBindings: Port_Binding.chassis ------^ (binding_chassis, optional)
 //
+// A transaction the server refuses (not one cut off by a lost connection) is retried one owner
+// per transaction, so one bad owner cannot hold back the rest; the owner refused alone is
+// logged, its port (if it is one) marked ERROR, and retried when its object changes or at the
+// next audit.
+//
 // An owned row changed or deleted by someone else is restored by the next pass (milliseconds)
 // and logged once as drift; rows without plasmanet:owner are never touched. A periodic audit
 // re-diffs everything as a safety net.
@@ -97,6 +102,8 @@ class Reconciler final : private ovsdb::ClientListener {
   void Absorb(std::unique_lock<std::mutex>& lock);
   // Sends transactions until nothing is dirty, something is blocked, or a transaction fails.
   void ReconcileDirty();
+  // Brings the index up to date with NB changes and marks the owners they touched.
+  void ApplyNbChanges(const std::vector<ovsdb::RowChange>& changes);
   void UpdatePortStatuses();
 
   store::Store& store_;
@@ -127,11 +134,14 @@ class Reconciler final : private ovsdb::ClientListener {
   // Worker state.
   ModelCache cache_;
   NbIndex index_;
-  std::set<OwnerRef> dirty_;             // ordered: VPCs, then subnets, then ports
-  std::set<OwnerRef> drift_suspects_;    // dirtied by NB changes only
-  std::set<OwnerRef> blocked_;           // waiting for a parent row
-  std::set<std::string> status_checks_;  // port ids whose NB up state may have changed
-  int64_t seen_revision_ = 0;            // newest store revision absorbed
+  std::set<OwnerRef> dirty_;                // ordered: VPCs, then subnets, then ports
+  std::set<OwnerRef> drift_suspects_;       // dirtied by NB changes only
+  std::set<OwnerRef> blocked_;              // waiting for a parent row
+  std::set<std::string> status_checks_;     // port ids whose NB up state may have changed
+  std::set<OwnerRef> suspects_;             // of a refused batch: sent one per transaction
+  std::set<OwnerRef> refused_;              // refused alone: wait for a change or the audit
+  std::vector<std::string> refused_ports_;  // to be marked ERROR
+  int64_t seen_revision_ = 0;               // newest store revision absorbed
   int64_t snapshot_revision_ = 0;
   absl::Time retry_at_ = absl::InfinitePast();
   absl::Duration backoff_ = absl::ZeroDuration();

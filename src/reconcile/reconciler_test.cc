@@ -283,6 +283,36 @@ TEST_F(ReconcilerTest, RestartWithNbIntactWritesNothingAndCleansUpWhatWasDeleted
   EXPECT_THAT(Nbctl(Remote(), {"lsp-list", SwitchName(subnet.meta.id)}), HasSubstr(kept.meta.id));
 }
 
+TEST_F(ReconcilerTest, AnOwnerNbRefusesIsIsolatedAndTheRestIsProgrammed) {
+  model::Vpc vpc = MakeVpc(alice_);
+  model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.1.0/24");
+  model::Port blocked = MakePort(alice_, subnet.meta.id);
+  std::vector<model::Port> others;
+  for (int i = 0; i < 3; ++i) others.push_back(MakePort(alice_, subnet.meta.id));
+  // Someone took the blocked port's name by hand (switch port names are unique in NB): NB
+  // refuses any transaction that creates our port, including the first full resync's.
+  Nbctl(Remote(),
+        {"ls-add", "operator-switch", "--", "lsp-add", "operator-switch", blocked.meta.id});
+
+  StartReconciler(Remote());
+  auto status = [&] { return svc().ports.Get(alice_, blocked.meta.id)->status; };
+  ASSERT_TRUE(WaitFor([&] { return status() == model::PortStatus::kError; }, absl::Seconds(10)))
+      << model::PortStatusName(status());
+  for (const model::Port& port : others) {
+    EXPECT_THAT(Nbctl(Remote(), {"lsp-list", SwitchName(subnet.meta.id)}), HasSubstr(port.meta.id));
+  }
+  EXPECT_THAT(Nbctl(Remote(), {"lsp-list", SwitchName(subnet.meta.id)}),
+              Not(HasSubstr(blocked.meta.id)));
+  EXPECT_GE(reconciler_->stats().failed_transactions, 2);
+
+  // The operator removes their port; the next change to ours programs it.
+  Nbctl(Remote(), {"lsp-del", blocked.meta.id});
+  ASSERT_THAT(svc().ports.Update(alice_, blocked.meta.id, "", {.meta = {.name = "retry"}}), IsOk());
+  Converge();
+  EXPECT_THAT(Nbctl(Remote(), {"lsp-list", SwitchName(subnet.meta.id)}),
+              HasSubstr(blocked.meta.id));
+}
+
 TEST_F(ReconcilerTest, PortStatusFollowsOvnAndWatchersSeeIt) {
   StartReconciler(Remote());
   model::Vpc vpc = MakeVpc(alice_);
