@@ -55,19 +55,17 @@ std::string NbSnapshot(const std::string& remote) {
   add_table("Logical_Switch", "name,external_ids");
   add_table("Logical_Switch_Port", "name,type,addresses,port_security,options,external_ids");
   const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} ");
-  for (absl::string_view sw :
-       absl::StrSplit(Nbctl(remote, {"--format=csv", "--data=bare", "--no-headings",
-                                     "--columns=name", "list", "Logical_Switch"}),
-                      '\n', absl::SkipEmpty())) {
-    std::string ports = Nbctl(remote, {"lsp-list", std::string(sw)});
-    lines.push_back("ports of " + std::string(sw) + ": " + std::regex_replace(ports, uuid, ""));
-  }
-  for (absl::string_view lr :
-       absl::StrSplit(Nbctl(remote, {"--format=csv", "--data=bare", "--no-headings",
-                                     "--columns=name", "list", "Logical_Router"}),
-                      '\n', absl::SkipEmpty())) {
-    std::string ports = Nbctl(remote, {"lrp-list", std::string(lr)});
-    lines.push_back("ports of " + std::string(lr) + ": " + std::regex_replace(ports, uuid, ""));
+  for (const auto& [table, list_ports] :
+       {std::pair<std::string, std::string>{"Logical_Switch", "lsp-list"},
+        {"Logical_Router", "lrp-list"}}) {
+    for (absl::string_view parent :
+         absl::StrSplit(Nbctl(remote, {"--format=csv", "--data=bare", "--no-headings",
+                                       "--columns=name", "list", table}),
+                        '\n', absl::SkipEmpty())) {
+      std::string ports = Nbctl(remote, {list_ports, std::string(parent)});
+      lines.push_back("ports of " + std::string(parent) + ": " +
+                      std::regex_replace(ports, uuid, ""));
+    }
   }
   std::sort(lines.begin(), lines.end());
   return absl::StrJoin(lines, "\n");
