@@ -5,11 +5,15 @@
 // It logs one line when it starts and one
 // when it stops, and on SIGTERM or SIGINT lets running calls finish before it exits.
 
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -49,6 +53,35 @@ struct Flags {
   std::string ovn_private_key;
   std::string ovn_certificate;
   std::string ovn_ca_cert;
+};
+
+// Runs `task` every `period` on a thread of its own until destroyed (housekeeping such as
+// sweeping expired request records).
+class PeriodicTask {
+ public:
+  PeriodicTask(absl::Duration period, std::function<void()> task)
+      : thread_([this, period, task = std::move(task)] {
+          std::unique_lock<std::mutex> lock(mu_);
+          while (!cv_.wait_for(lock, absl::ToChronoMilliseconds(period), [&] { return stop_; })) {
+            lock.unlock();
+            task();
+            lock.lock();
+          }
+        }) {}
+  ~PeriodicTask() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;  // last: starts once the members it uses exist
 };
 
 absl::StatusOr<std::string> ReadAll(const std::string& path) {
@@ -149,6 +182,15 @@ int Run(const Flags& flags) {
   }
   auto services =
       std::make_unique<service::Services>(**store, RealClock::Get(), std::nullopt, flags.quotas);
+  // request_id records guard retries for 24 h; older ones are swept every hour.
+  auto sweeper = std::make_unique<PeriodicTask>(absl::Hours(1), [&services] {
+    absl::StatusOr<int64_t> swept = services->SweepExpiredRequests();
+    if (!swept.ok()) {
+      LOG_WARN("cannot sweep expired request records error=\"{}\"", swept.status().ToString());
+    } else if (*swept > 0) {
+      LOG_INFO("swept expired request records count={}", *swept);
+    }
+  });
   std::unique_ptr<reconcile::Reconciler> reconciler;
   if (!flags.ovn_nb.empty()) {
     const ovsdb::TlsFiles tls{.private_key = flags.ovn_private_key,
@@ -185,6 +227,7 @@ int Run(const Flags& flags) {
   (*server)->Shutdown(absl::Seconds(flags.shutdown_grace_seconds));
   if (reconciler) reconciler->Stop();
   reconciler.reset();
+  sweeper.reset();
   services.reset();
   store->reset();  // drains queued commits and closes the database
   if (!flags.pidfile.empty()) {

@@ -109,5 +109,25 @@ TEST_F(RequestOptionsTest, RequestIdsAreCheckedScopedAndExpire) {
   EXPECT_THAT(svc().vpcs.List(alice_, {})->items, SizeIs(2));
 }
 
+TEST_F(RequestOptionsTest, ExpiredRequestRecordsAreSweptAndFreshOnesKept) {
+  ASSERT_TRUE(svc().vpcs.Create(With(alice_, "old"), {.cidr_blocks = {"10.0.0.0/16"}}).ok());
+  ASSERT_TRUE(svc().vpcs.Create(With(bob_, "old"), {.cidr_blocks = {"10.0.0.0/16"}}).ok());
+  auto records = [&] { return store_->Range({.prefix = "/v1/requests/"})->kvs.size(); };
+  ASSERT_EQ(records(), 2u);
+  EXPECT_EQ(svc().SweepExpiredRequests().value_or(-1), 0) << "nothing has expired yet";
+
+  clock_.Advance(absl::Hours(23));
+  ASSERT_TRUE(svc().vpcs.Create(With(alice_, "new"), {.cidr_blocks = {"10.1.0.0/16"}}).ok());
+  // An unreadable record would refuse its id forever (DATA_LOSS): it goes too.
+  ASSERT_TRUE(store_->Commit({{}, {store::Op::Put("/v1/requests/acme/web/garbled", "{")}}).ok());
+  clock_.Advance(absl::Hours(2));  // "old" is 25 h old, "new" 2 h
+  EXPECT_EQ(svc().SweepExpiredRequests().value_or(-1), 3);
+  ASSERT_EQ(records(), 1u);
+  // The fresh one still replays: same id, same VPC, nothing new.
+  const size_t vpcs = svc().vpcs.List(alice_, {})->items.size();
+  ASSERT_TRUE(svc().vpcs.Create(With(alice_, "new"), {.cidr_blocks = {"10.1.0.0/16"}}).ok());
+  EXPECT_EQ(svc().vpcs.List(alice_, {})->items.size(), vpcs);
+}
+
 }  // namespace
 }  // namespace plasmanet::service

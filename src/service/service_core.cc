@@ -24,9 +24,11 @@ bool IsRequestId(const std::string& id) {
   return true;
 }
 
+constexpr absl::string_view kRequestPrefix = "/v1/requests/";
+
 // Request ids are scoped to the caller's project: one project's ids never replay another's.
 std::string RequestKey(const RequestContext& ctx) {
-  return absl::StrCat("/v1/requests/", ctx.principal.scope.org_id, "/",
+  return absl::StrCat(kRequestPrefix, ctx.principal.scope.org_id, "/",
                       ctx.principal.scope.project_id, "/", ctx.request_id);
 }
 
@@ -59,6 +61,30 @@ absl::StatusOr<std::optional<ServiceCore::RequestRecord>> ServiceCore::FindReque
       RequestRecord{record.value("result", std::string()), kv->mod_revision});
 }
 
+absl::StatusOr<int64_t> ServiceCore::SweepExpiredRequests() {
+  const absl::Time now = clock_.Now();
+  int64_t swept = 0;
+  store::RangeRequest request{.prefix = std::string(kRequestPrefix), .limit = 1000};
+  while (true) {
+    PN_ASSIGN_OR_RETURN(store::RangeResult page, store_.Range(request));
+    for (const store::KeyValue& kv : page.kvs) {
+      nlohmann::json record = nlohmann::json::parse(kv.value, nullptr, /*allow_exceptions=*/false);
+      const bool readable =
+          !record.is_discarded() && record.contains("at") && record["at"].is_number_integer();
+      if (readable &&
+          absl::FromUnixSeconds(record["at"].get<int64_t>()) + kRequestIdLifetime >= now) {
+        continue;
+      }
+      PN_ASSIGN_OR_RETURN(store::TxnResult deleted,
+                          store_.Commit({{store::Compare::ModRevisionIs(kv.key, kv.mod_revision)},
+                                         {store::Op::Delete(kv.key)}}));
+      if (deleted.succeeded) ++swept;
+    }
+    if (!page.more) return swept;
+    request.start_after = page.kvs.back().key;
+  }
+}
+
 absl::StatusOr<store::TxnResult> ServiceCore::Commit(const RequestContext& ctx,
                                                      absl::string_view method, store::Txn txn,
                                                      const std::string& result) {
@@ -73,7 +99,7 @@ absl::StatusOr<store::TxnResult> ServiceCore::Commit(const RequestContext& ctx,
     return InvalidField("request_id", "must be 1-128 characters of letters, digits, - _ .");
   }
   // Recorded in the same transaction as the change itself: exactly once, even across crashes.
-  // TODO(#3): sweep records older than kRequestIdLifetime; today they are only overwritten.
+  // Expired records are deleted by SweepExpiredRequests.
   const std::string key = RequestKey(ctx);
   PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> previous, store_.Get(key));
   txn.compares.push_back(previous.has_value()

@@ -146,6 +146,11 @@ class ServiceCore {
                            const std::string& id, const std::string& etag,
                            const std::function<absl::StatusOr<store::Txn>(T&)>& change);
 
+  // Deletes request_id records older than kRequestIdLifetime (and unreadable ones), each only
+  // if unchanged since read, so an id reused meanwhile keeps its fresh record. Returns how many
+  // went. Records are otherwise only overwritten when their id is reused.
+  absl::StatusOr<int64_t> SweepExpiredRequests();
+
   // Applies and validates a MetaUpdate on `meta` of an object of `kind`.
   static absl::Status ApplyMeta(auth::Kind kind, const MetaUpdate& update, model::ObjectMeta& meta);
 

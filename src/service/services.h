@@ -28,6 +28,9 @@ class Services {
            Quotas quotas = {})
       : ids_(seed), ipam_(store), quota_(store, quotas), core_(store, clock, ids_, ipam_, quota_) {}
 
+  // Housekeeping the daemon runs periodically: see ServiceCore::SweepExpiredRequests.
+  absl::StatusOr<int64_t> SweepExpiredRequests() { return core_.SweepExpiredRequests(); }
+
  private:
   // Declared before the services, which hold references to them.
   IdSource ids_;
