@@ -76,7 +76,7 @@ std::string OvsdbCluster::remotes() const {
 }
 
 absl::Status OvsdbCluster::Create() {
-  PN_ASSIGN_OR_RETURN(dir_, MakeTempDir("plasmanet-ovsdb-cluster-"));
+  PN_ASSIGN_OR_RETURN(dir_, MakeDaemonDir("plasmanet-ovsdb-cluster-"));
   for (int i = 0; i < size(); ++i) {
     PN_ASSIGN_OR_RETURN(int raft_port, PickFreePort());
     PN_ASSIGN_OR_RETURN(int client_port, PickFreePort());

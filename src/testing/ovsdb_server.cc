@@ -41,7 +41,7 @@ std::string OvsdbServer::ssl_remote() const {
 
 absl::Status OvsdbServer::Prepare() {
   if (dir_.empty()) {  // a failed earlier Prepare may have made it already
-    PN_ASSIGN_OR_RETURN(dir_, MakeTempDir("plasmanet-ovsdb-"));
+    PN_ASSIGN_OR_RETURN(dir_, MakeDaemonDir("plasmanet-ovsdb-"));
   }
   OvsdbDaemonConfig config{.db_path = db_path(), .run_dir = dir_, .name = "nb"};
   if (options_.tcp) {

@@ -5,6 +5,7 @@
 #include "testing/ovsdb_server.h"
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <absl/strings/match.h>
@@ -12,6 +13,8 @@
 #include <absl/time/clock.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testing/nbctl.h"
 #include "testing/ovsdb_cluster.h"
@@ -33,6 +36,40 @@ TEST(WaitForTest, ReturnsAsSoonAsTheConditionHoldsAndFalseAtTheDeadline) {
   const absl::Time start = absl::Now();
   EXPECT_FALSE(WaitFor([] { return false; }, absl::Milliseconds(50)));
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(50));
+}
+
+TEST(MakeDaemonDirTest, SweepsDaemonsLeftByADeadTestProcessAndNothingElse) {
+  // A directory as a crashed test leaves it: its owner is gone, its daemon still runs.
+  const pid_t dead_owner = fork();
+  if (dead_owner == 0) _exit(0);
+  ASSERT_GT(dead_owner, 0);
+  waitpid(dead_owner, nullptr, 0);
+  absl::StatusOr<std::string> orphan = MakeTempDir("plasmanet-sweep-test-");
+  ASSERT_THAT(orphan, IsOk());
+  std::ofstream(*orphan + "/owner.pid") << dead_owner << "\n";
+  const pid_t daemon = fork();
+  if (daemon == 0) {
+    // Its command line names its directory, as ovsdb-server's does (--pidfile=DIR/...).
+    execlp("sleep", "sleep", "60", (*orphan + "/marker").c_str(), nullptr);
+    _exit(127);
+  }
+  ASSERT_GT(daemon, 0);
+  std::ofstream(*orphan + "/daemon.pid") << daemon << "\n";
+  ASSERT_TRUE(WaitFor([&] { return IsAlive(daemon); }, absl::Seconds(5)));
+  // A pid file naming a live process that is NOT running from the directory: left alone.
+  std::ofstream(*orphan + "/unrelated.pid") << getpid() << "\n";
+
+  absl::StatusOr<std::string> fresh = MakeDaemonDir("plasmanet-sweep-test-");
+  ASSERT_THAT(fresh, IsOk());
+  waitpid(daemon, nullptr, 0);  // reap it: we are its parent here
+  EXPECT_FALSE(IsAlive(daemon));
+  EXPECT_FALSE(std::filesystem::exists(*orphan));
+  // The new directory is owned by this (live) process: a second sweep keeps it.
+  absl::StatusOr<std::string> another = MakeDaemonDir("plasmanet-sweep-test-");
+  ASSERT_THAT(another, IsOk());
+  EXPECT_TRUE(std::filesystem::exists(*fresh));
+  std::filesystem::remove_all(*fresh);
+  std::filesystem::remove_all(*another);
 }
 
 TEST(RunProgramTest, CapturesBothStreamsAndTheExitCode) {

@@ -3,10 +3,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 
+#include <absl/strings/match.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/strip.h>
@@ -224,6 +226,45 @@ absl::Status SignalAndWait(pid_t pid, int signal, absl::Duration timeout) {
         "pid ", pid, " still alive after signal ", signal, " and ", absl::FormatDuration(timeout)));
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// True if process `pid`'s command line mentions `dir`: a pid from a stale pidfile may since
+// belong to an unrelated process, which must not be signalled.
+bool RunsFrom(pid_t pid, const std::string& dir) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/cmdline"), std::ios::binary);
+  std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return cmdline.find(dir) != std::string::npos;
+}
+
+void SweepOrphans(absl::string_view prefix) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/tmp", error)) {
+    const std::string dir = entry.path().string();
+    if (!entry.is_directory(error) || !absl::StartsWith(entry.path().filename().string(), prefix)) {
+      continue;
+    }
+    absl::StatusOr<pid_t> owner = ReadPidFile(dir + "/owner.pid");
+    if (!owner.ok() || IsAlive(*owner)) continue;  // not ours, or still in use
+    for (const auto& file : std::filesystem::directory_iterator(dir, error)) {
+      if (file.path().extension() != ".pid" || file.path().filename() == "owner.pid") continue;
+      absl::StatusOr<pid_t> daemon = ReadPidFile(file.path().string());
+      if (daemon.ok() && IsAlive(*daemon) && RunsFrom(*daemon, dir)) {
+        (void)SignalAndWait(*daemon, SIGKILL, absl::Seconds(5));
+      }
+    }
+    std::filesystem::remove_all(dir, error);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> MakeDaemonDir(absl::string_view prefix) {
+  SweepOrphans(prefix);
+  PN_ASSIGN_OR_RETURN(std::string dir, MakeTempDir(prefix));
+  std::ofstream(dir + "/owner.pid") << getpid() << "\n";
+  return dir;
 }
 
 absl::StatusOr<std::string> MakeTempDir(absl::string_view prefix) {

@@ -51,4 +51,11 @@ absl::Status SignalAndWait(pid_t pid, int signal, absl::Duration timeout = absl:
 // Creates a fresh, private directory /tmp/<prefix>XXXXXX and returns its path.
 absl::StatusOr<std::string> MakeTempDir(absl::string_view prefix);
 
+// Like MakeTempDir, for directories that will hold detached daemons: records this process as
+// the directory's owner (owner.pid), after sweeping /tmp/<prefix>* directories whose owner
+// died without cleaning up (a crashed or killed test): their daemons, found by the *.pid files
+// and checked to be running from that directory, are killed and the directory removed. Only
+// processes this harness started are ever signalled.
+absl::StatusOr<std::string> MakeDaemonDir(absl::string_view prefix);
+
 }  // namespace plasmanet::testing
