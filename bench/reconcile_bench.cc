@@ -91,8 +91,9 @@ absl::Duration Populate(World& world, int ports, int writers) {
   return absl::Now() - start;
 }
 
-reconcile::ReconcilerOptions Options(const testing::OvsdbServer& nb) {
-  return {.nb_remotes = *ovsdb::ParseRemoteList(nb.unix_remote())};
+reconcile::ReconcilerOptions Options(const testing::OvsdbServer& nb, size_t max_rows_per_txn) {
+  return {.nb_remotes = *ovsdb::ParseRemoteList(nb.unix_remote()),
+          .max_rows_per_txn = max_rows_per_txn};
 }
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
@@ -105,6 +106,7 @@ struct BenchOptions {
   int memory_ports = 0;
   bool verbose = false;
   bool skip_baseline = false;
+  size_t max_rows_per_txn = reconcile::ReconcilerOptions{}.max_rows_per_txn;
 };
 
 int Run(const BenchOptions& options) {
@@ -120,8 +122,8 @@ int Run(const BenchOptions& options) {
   World world = OpenWorld("plasmanet-reconcile-bench");
 
   // 1. Converge while writing.
-  auto reconciler =
-      std::make_unique<reconcile::Reconciler>(*world.store, world.services->ports, Options(nb));
+  auto reconciler = std::make_unique<reconcile::Reconciler>(*world.store, world.services->ports,
+                                                            Options(nb, options.max_rows_per_txn));
   reconciler->Start();
   const absl::Duration create = Populate(world, ports, writers);
   const absl::Time created = absl::Now();
@@ -148,8 +150,8 @@ int Run(const BenchOptions& options) {
     return 1;
   }
   absl::Time start = absl::Now();
-  reconciler =
-      std::make_unique<reconcile::Reconciler>(*world.store, world.services->ports, Options(nb));
+  reconciler = std::make_unique<reconcile::Reconciler>(*world.store, world.services->ports,
+                                                       Options(nb, options.max_rows_per_txn));
   reconciler->Start();
   reconciler->WaitForRevision(revision, absl::Minutes(5));
   const absl::Duration resync = absl::Now() - start;
@@ -162,8 +164,8 @@ int Run(const BenchOptions& options) {
 
   // 3. Restart with NB intact.
   start = absl::Now();
-  reconciler =
-      std::make_unique<reconcile::Reconciler>(*world.store, world.services->ports, Options(nb));
+  reconciler = std::make_unique<reconcile::Reconciler>(*world.store, world.services->ports,
+                                                       Options(nb, options.max_rows_per_txn));
   reconciler->Start();
   reconciler->WaitForRevision(revision, absl::Minutes(5));
   std::printf(
@@ -208,8 +210,8 @@ int Run(const BenchOptions& options) {
     const size_t heap_before = HeapInUse();
     Populate(big, memory_ports, writers);
     const size_t heap_store = HeapInUse();
-    auto holder =
-        std::make_unique<reconcile::Reconciler>(*big.store, big.services->ports, Options(big_nb));
+    auto holder = std::make_unique<reconcile::Reconciler>(
+        *big.store, big.services->ports, Options(big_nb, options.max_rows_per_txn));
     holder->Start();
     holder->WaitForRevision(*big.store->CurrentRevision(), absl::Minutes(10));
     const size_t heap_all = HeapInUse();
@@ -240,6 +242,9 @@ int main(int argc, char** argv) {
   app.add_flag("--verbose", options.verbose,
                "Log the reconciler at debug level (timestamps per step)");
   app.add_flag("--skip-baseline", options.skip_baseline, "Do not run the ovn-nbctl baseline");
+  app.add_option("--max-rows-per-txn", options.max_rows_per_txn,
+                 "The reconciler's cap on rows per NB transaction")
+      ->check(CLI::Range(1, 1'000'000));
   CLI11_PARSE(app, argc, argv);
   return plasmanet::Run(options);
 }

@@ -1,5 +1,9 @@
 #include "reconcile/model_cache.h"
 
+#include <algorithm>
+#include <iterator>
+#include <thread>
+
 #include <absl/strings/match.h>
 #include <absl/strings/strip.h>
 
@@ -16,20 +20,27 @@ constexpr absl::string_view kPortPrefix = "/v1/ports/";
 template <typename T>
 std::optional<OwnerRef> ApplyTo(absl::flat_hash_map<std::string, T>& objects,
                                 absl::flat_hash_map<std::string, int64_t>& deleted_at,
-                                bool track_deletions, OwnerRef::Kind kind, absl::string_view id,
-                                const store::KeyValue& kv, bool is_delete) {
-  OwnerRef owner{kind, std::string(id)};
+                                bool track_deletions, ObjectChange change) {
+  OwnerRef& owner = change.owner;
   auto it = objects.find(owner.id);
-  if (it != objects.end() && it->second.meta.revision > kv.mod_revision) return std::nullopt;
-  if (is_delete) {
+  if (it != objects.end() && it->second.meta.revision > change.mod_revision) return std::nullopt;
+  if (std::holds_alternative<std::monostate>(change.object)) {
     if (it != objects.end()) objects.erase(it);
-    if (track_deletions) deleted_at[owner.id] = kv.mod_revision;
-    return owner;
+    if (track_deletions) deleted_at[owner.id] = change.mod_revision;
+    return std::move(owner);
   }
   if (auto gone = deleted_at.find(owner.id);
-      gone != deleted_at.end() && gone->second > kv.mod_revision) {
+      gone != deleted_at.end() && gone->second > change.mod_revision) {
     return std::nullopt;
   }
+  objects[owner.id] = std::get<T>(std::move(change.object));
+  return std::move(owner);
+}
+
+template <typename T>
+std::optional<ObjectChange> DecodeAs(OwnerRef owner, const store::KeyValue& kv, bool is_delete) {
+  ObjectChange change{.owner = std::move(owner), .mod_revision = kv.mod_revision};
+  if (is_delete) return change;
   absl::StatusOr<T> object = model::Decode<T>(kv.value);
   if (!object.ok()) {
     LOG_ERROR("reconciler cannot decode key={} error=\"{}\"", kv.key,
@@ -37,8 +48,8 @@ std::optional<OwnerRef> ApplyTo(absl::flat_hash_map<std::string, T>& objects,
     return std::nullopt;
   }
   object->meta.revision = kv.mod_revision;
-  objects[owner.id] = *std::move(object);
-  return owner;
+  change.object = *std::move(object);
+  return change;
 }
 
 }  // namespace
@@ -55,17 +66,52 @@ void ModelCache::Clear() {
   deleted_at_.clear();
 }
 
-std::optional<OwnerRef> ModelCache::Apply(const store::KeyValue& kv, bool is_delete) {
+std::optional<ObjectChange> ModelCache::Decode(const store::KeyValue& kv, bool is_delete) {
   absl::string_view id = kv.key;
   if (absl::ConsumePrefix(&id, kVpcPrefix)) {
-    return ApplyTo(vpcs_, deleted_at_, track_deletions_, OwnerRef::Kind::kVpc, id, kv, is_delete);
+    return DecodeAs<model::Vpc>({OwnerRef::Kind::kVpc, std::string(id)}, kv, is_delete);
   }
   if (absl::ConsumePrefix(&id, kSubnetPrefix)) {
-    return ApplyTo(subnets_, deleted_at_, track_deletions_, OwnerRef::Kind::kSubnet, id, kv,
-                   is_delete);
+    return DecodeAs<model::Subnet>({OwnerRef::Kind::kSubnet, std::string(id)}, kv, is_delete);
   }
   if (absl::ConsumePrefix(&id, kPortPrefix)) {
-    return ApplyTo(ports_, deleted_at_, track_deletions_, OwnerRef::Kind::kPort, id, kv, is_delete);
+    return DecodeAs<model::Port>({OwnerRef::Kind::kPort, std::string(id)}, kv, is_delete);
+  }
+  return std::nullopt;
+}
+
+std::vector<ObjectChange> ModelCache::DecodeAll(const std::vector<store::KeyValue>& puts,
+                                                int threads) {
+  constexpr size_t kMinPerThread = 1000;  // below this a thread costs more than it saves
+  const size_t n = puts.size();
+  const size_t parts = std::clamp<size_t>(n / kMinPerThread, 1, std::max(threads, 1));
+  std::vector<std::vector<ObjectChange>> decoded(parts);
+  auto decode_part = [&](size_t part) {
+    for (size_t i = part * n / parts; i < (part + 1) * n / parts; ++i) {
+      if (std::optional<ObjectChange> change = Decode(puts[i], false)) {
+        decoded[part].push_back(*std::move(change));
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t part = 1; part < parts; ++part) helpers.emplace_back(decode_part, part);
+  decode_part(0);
+  for (std::thread& helper : helpers) helper.join();
+  std::vector<ObjectChange> all = std::move(decoded[0]);
+  for (size_t part = 1; part < parts; ++part) {
+    std::move(decoded[part].begin(), decoded[part].end(), std::back_inserter(all));
+  }
+  return all;
+}
+
+std::optional<OwnerRef> ModelCache::Apply(ObjectChange change) {
+  switch (change.owner.kind) {
+    case OwnerRef::Kind::kVpc:
+      return ApplyTo(vpcs_, deleted_at_, track_deletions_, std::move(change));
+    case OwnerRef::Kind::kSubnet:
+      return ApplyTo(subnets_, deleted_at_, track_deletions_, std::move(change));
+    case OwnerRef::Kind::kPort:
+      return ApplyTo(ports_, deleted_at_, track_deletions_, std::move(change));
   }
   return std::nullopt;
 }

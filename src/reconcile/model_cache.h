@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
@@ -20,17 +21,30 @@
 
 namespace plasmanet::reconcile {
 
+// One store change to an object, decoded. Decoding the JSON values is most of the cost of
+// following the store, so it happens on the store-watch thread (in parallel for a snapshot),
+// not on the reconciler's worker.
+struct ObjectChange {
+  OwnerRef owner;
+  int64_t mod_revision = 0;
+  std::variant<std::monostate, model::Vpc, model::Subnet, model::Port> object;  // none: deleted
+};
+
 class ModelCache {
  public:
   // The store prefixes whose keys hold the objects (everything else under /v1/ is ignored).
   static bool IsObjectKey(absl::string_view key);
 
+  // nullopt for keys that hold no such object, and for values that do not decode (logged: such
+  // an object cannot be compiled).
+  static std::optional<ObjectChange> Decode(const store::KeyValue& kv, bool is_delete);
+  // Decodes puts in order, splitting a large batch across `threads` threads.
+  static std::vector<ObjectChange> DecodeAll(const std::vector<store::KeyValue>& puts, int threads);
+
   void Clear();
-  // Applies a stored object (put, or delete with is_delete). Returns the owner whose rows may
-  // have changed, or nullopt for keys that hold no such object. Changes older than what the
-  // cache holds are ignored, so a snapshot and a watch that overlap are harmless. A value that
-  // does not decode is logged and skipped (it cannot be compiled).
-  std::optional<OwnerRef> Apply(const store::KeyValue& kv, bool is_delete);
+  // Applies a change. Returns the owner whose rows may have changed, or nullopt when the change
+  // is older than what the cache holds (so a snapshot and a watch that overlap are harmless).
+  std::optional<OwnerRef> Apply(ObjectChange change);
 
   // The rows the owner should have in NB; empty when the object does not exist.
   std::vector<DesiredRow> Compile(const OwnerRef& owner) const;

@@ -120,6 +120,7 @@ void Reconciler::WatchStore() {
       // A snapshot of every object, then changes from the oldest revision it was read at (the
       // cache ignores replays of older states).
       StoreInput snapshot{.snapshot = true};
+      std::vector<store::KeyValue> objects;
       std::optional<int64_t> watch_from;  // the first page's revision (0 is a real one)
       absl::Status failed;
       for (absl::string_view prefix : kObjectPrefixes) {
@@ -132,9 +133,9 @@ void Reconciler::WatchStore() {
           }
           if (!watch_from) watch_from = page->revision;
           snapshot.revision = std::max(snapshot.revision, page->revision);
-          for (store::KeyValue& kv : page->kvs) snapshot.puts.push_back(std::move(kv));
+          for (store::KeyValue& kv : page->kvs) objects.push_back(std::move(kv));
           if (!page->more) break;
-          request.start_after = snapshot.puts.back().key;
+          request.start_after = objects.back().key;
         }
       }
       absl::StatusOr<std::unique_ptr<store::Watcher>> opened =
@@ -147,7 +148,8 @@ void Reconciler::WatchStore() {
         continue;
       }
       watcher = *std::move(opened);
-      LOG_INFO("reconciler loaded store objects={} revision={}", snapshot.puts.size(),
+      snapshot.changes = ModelCache::DecodeAll(objects, std::thread::hardware_concurrency());
+      LOG_INFO("reconciler loaded store objects={} revision={}", snapshot.changes.size(),
                snapshot.revision);
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -168,8 +170,10 @@ void Reconciler::WatchStore() {
     for (store::Event& event : *events) {
       input.revision = std::max(input.revision, event.kv.mod_revision);
       if (!ModelCache::IsObjectKey(event.kv.key)) continue;
-      (event.type == store::Event::Type::kDelete ? input.deletes : input.puts)
-          .push_back(std::move(event.kv));
+      if (std::optional<ObjectChange> change =
+              ModelCache::Decode(event.kv, event.type == store::Event::Type::kDelete)) {
+        input.changes.push_back(*std::move(change));
+      }
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -261,15 +265,8 @@ void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
       snapshot_revision_ = input.revision;
       for (const OwnerRef& owner : index_.Owners()) dirty_.insert(owner);
     }
-    for (const store::KeyValue& kv : input.puts) {
-      if (std::optional<OwnerRef> owner = cache_.Apply(kv, false)) {
-        drift_suspects_.erase(*owner);
-        refused_.erase(*owner);
-        dirty_.insert(*std::move(owner));
-      }
-    }
-    for (const store::KeyValue& kv : input.deletes) {
-      if (std::optional<OwnerRef> owner = cache_.Apply(kv, true)) {
+    for (ObjectChange& change : input.changes) {
+      if (std::optional<OwnerRef> owner = cache_.Apply(std::move(change))) {
         drift_suspects_.erase(*owner);
         refused_.erase(*owner);
         dirty_.insert(*std::move(owner));

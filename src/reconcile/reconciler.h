@@ -96,7 +96,7 @@ class Reconciler final : private ovsdb::ClientListener {
   void OnRowsChanged(const std::vector<ovsdb::RowChange>& changes) override;
   void OnDisconnected(const absl::Status& why) override;
 
-  void WatchStore();  // store thread: snapshot, then the watch stream
+  void WatchStore();  // store thread: snapshot, then the watch stream, decoded
   void Work();        // worker thread
   // Takes the queued inputs and turns them into dirty owners.
   void Absorb(std::unique_lock<std::mutex>& lock);
@@ -117,9 +117,8 @@ class Reconciler final : private ovsdb::ClientListener {
   std::condition_variable cv_;
   bool stopping_ = false;
   struct StoreInput {
-    bool snapshot = false;  // a full read: replace the cache
-    std::vector<store::KeyValue> puts;
-    std::vector<store::KeyValue> deletes;
+    bool snapshot = false;              // a full read: replace the cache
+    std::vector<ObjectChange> changes;  // in revision order, decoded by the store thread
     int64_t revision = 0;
   };
   std::vector<StoreInput> store_inputs_;
