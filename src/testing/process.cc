@@ -254,11 +254,22 @@ void SweepOrphans(absl::string_view prefix) {
         (void)SignalAndWait(*daemon, SIGKILL, absl::Seconds(5));
       }
     }
+    DeleteRecordedNetns(dir);
     std::filesystem::remove_all(dir, error);
   }
 }
 
 }  // namespace
+
+void DeleteRecordedNetns(const std::string& dir) {
+  std::ifstream in(dir + "/netns");
+  std::string name;
+  while (std::getline(in, name)) {
+    if (name.empty() || name.find('/') != std::string::npos) continue;
+    if (!std::filesystem::exists("/run/netns/" + name)) continue;
+    (void)RunProgram("ip", {"netns", "del", name}, absl::Seconds(10));
+  }
+}
 
 absl::StatusOr<std::string> MakeDaemonDir(absl::string_view prefix) {
   SweepOrphans(prefix);

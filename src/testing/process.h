@@ -54,8 +54,12 @@ absl::StatusOr<std::string> MakeTempDir(absl::string_view prefix);
 // Like MakeTempDir, for directories that will hold detached daemons: records this process as
 // the directory's owner (owner.pid), after sweeping /tmp/<prefix>* directories whose owner
 // died without cleaning up (a crashed or killed test): their daemons, found by the *.pid files
-// and checked to be running from that directory, are killed and the directory removed. Only
-// processes this harness started are ever signalled.
+// and checked to be running from that directory, are killed, the network namespaces listed in
+// its `netns` file deleted, and the directory removed. Only processes and namespaces this
+// harness started are ever touched.
 absl::StatusOr<std::string> MakeDaemonDir(absl::string_view prefix);
+
+// Deletes the network namespaces named in `<dir>/netns`, one per line, that exist.
+void DeleteRecordedNetns(const std::string& dir);
 
 }  // namespace plasmanet::testing

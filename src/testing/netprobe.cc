@@ -1,0 +1,240 @@
+// netprobe: the traffic end-to-end tests send between "VMs" (network namespaces). A server
+// answers every TCP connection and every UDP datagram with its own id, so a probe learns not
+// only that something answered but who: with two tenants using the same addresses, "10.0.1.3
+// answered" proves nothing, "b-vm2 answered a-vm1" is a breach.
+//
+//   netprobe serve --id a-vm2 --port 7000 --daemon --pidfile DIR/probe-a-vm2.pid
+//   netprobe tcp 10.0.1.3 7000 --timeout-ms 1000    # prints "a-vm2", exit 0
+//   netprobe udp 10.0.1.3 7000 --source 10.0.1.99    # exit 1: "no answer" (say, spoofed)
+//
+// Exit status of the probes: 0 with the responder's id on stdout, 1 with the reason on stderr
+// (no answer, refused, unreachable), 2 for bad arguments. Written by hand because no packaged
+// tool answers with an identity over both TCP and UDP; it is test support, not product.
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Endpoint {
+  sockaddr_storage addr{};
+  socklen_t len = 0;
+  int family = AF_INET;
+};
+
+bool Resolve(const std::string& host, int port, Endpoint* out) {
+  addrinfo hints{};
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo* result = nullptr;
+  const std::string service = std::to_string(port);
+  if (getaddrinfo(host.c_str(), service.c_str(), &hints, &result) != 0 || result == nullptr) {
+    return false;
+  }
+  std::memcpy(&out->addr, result->ai_addr, result->ai_addrlen);
+  out->len = result->ai_addrlen;
+  out->family = result->ai_family;
+  freeaddrinfo(result);
+  return true;
+}
+
+int Fail(const std::string& why) {
+  std::cerr << "netprobe: " << why << "\n";
+  return 1;
+}
+
+int MillisLeft(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+}
+
+// Binds `fd` to `source` (port 0) when given: how a test sends from an address it does not own.
+bool BindSource(int fd, const std::string& source, int family) {
+  if (source.empty()) return true;
+  Endpoint local;
+  if (!Resolve(source, 0, &local) || local.family != family) return false;
+  const int on = 1;
+  // IP_FREEBIND lets the probe use an address that is not configured in its namespace.
+  setsockopt(fd, family == AF_INET6 ? SOL_IPV6 : SOL_IP,
+             family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND, &on, sizeof(on));
+  return bind(fd, reinterpret_cast<const sockaddr*>(&local.addr), local.len) == 0;
+}
+
+int ProbeTcp(const Endpoint& to, const std::string& source, int timeout_ms) {
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  const int fd = socket(to.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail(std::string("socket: ") + std::strerror(errno));
+  if (!BindSource(fd, source, to.family)) return Fail("cannot bind source address " + source);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&to.addr), to.len) != 0 &&
+      errno != EINPROGRESS) {
+    return Fail(std::string("connect: ") + std::strerror(errno));
+  }
+  pollfd p{.fd = fd, .events = POLLOUT};
+  if (poll(&p, 1, MillisLeft(deadline)) <= 0) return Fail("no answer (connect timed out)");
+  int error = 0;
+  socklen_t len = sizeof(error);
+  getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+  if (error != 0) return Fail(std::string("connect: ") + std::strerror(error));
+  std::string reply;
+  char buffer[256];
+  while (true) {
+    p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, MillisLeft(deadline)) <= 0) return Fail("no answer (connected, no reply)");
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0) return Fail(std::string("read: ") + std::strerror(errno));
+    if (n == 0) break;
+    reply.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  if (reply.empty()) return Fail("connection closed without a reply");
+  std::cout << reply;
+  return 0;
+}
+
+int ProbeUdp(const Endpoint& to, const std::string& source, int timeout_ms) {
+  const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  const int fd = socket(to.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail(std::string("socket: ") + std::strerror(errno));
+  if (!BindSource(fd, source, to.family)) return Fail("cannot bind source address " + source);
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&to.addr), to.len) != 0) {
+    return Fail(std::string("connect: ") + std::strerror(errno));
+  }
+  // Datagrams may be lost while the path warms up (ARP, flow setup): send again every 200 ms.
+  while (MillisLeft(deadline) > 0) {
+    if (send(fd, "probe", 5, 0) < 0 && errno != ECONNREFUSED) {
+      return Fail(std::string("send: ") + std::strerror(errno));
+    }
+    pollfd p{.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, std::min(200, MillisLeft(deadline))) > 0) {
+      char buffer[256];
+      const ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+      if (n > 0) {
+        std::cout << std::string(buffer, static_cast<size_t>(n));
+        return 0;
+      }
+      if (n < 0 && errno == ECONNREFUSED) return Fail("refused (ICMP port unreachable)");
+    }
+  }
+  return Fail("no answer");
+}
+
+// A dual-stack socket on [::]:port, or 0.0.0.0:port where IPv6 is off.
+int Listen(int type, int port) {
+  for (int family : {AF_INET6, AF_INET}) {
+    const int fd = socket(family, type | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    const int on = 1, off = 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    sockaddr_storage addr{};
+    socklen_t len;
+    if (family == AF_INET6) {
+      setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+      auto* a6 = reinterpret_cast<sockaddr_in6*>(&addr);
+      a6->sin6_family = AF_INET6;
+      a6->sin6_port = htons(static_cast<uint16_t>(port));
+      a6->sin6_addr = in6addr_any;
+      len = sizeof(*a6);
+    } else {
+      auto* a4 = reinterpret_cast<sockaddr_in*>(&addr);
+      a4->sin_family = AF_INET;
+      a4->sin_port = htons(static_cast<uint16_t>(port));
+      a4->sin_addr.s_addr = htonl(INADDR_ANY);
+      len = sizeof(*a4);
+    }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0 &&
+        (type != SOCK_STREAM || listen(fd, 64) == 0)) {
+      return fd;
+    }
+    close(fd);
+  }
+  return -1;
+}
+
+int Serve(const std::string& id, int port, bool daemon, const std::string& pidfile) {
+  const int tcp = Listen(SOCK_STREAM, port);
+  const int udp = Listen(SOCK_DGRAM, port);
+  if (tcp < 0 || udp < 0) return Fail("cannot listen on port " + std::to_string(port));
+  if (daemon) {
+    // Detach only once listening, so the caller knows the server is ready when we return.
+    const pid_t child = fork();
+    if (child < 0) return Fail(std::string("fork: ") + std::strerror(errno));
+    if (child > 0) _exit(0);
+    setsid();
+    const int null = open("/dev/null", O_RDWR);
+    dup2(null, STDIN_FILENO);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+  }
+  if (!pidfile.empty()) std::ofstream(pidfile) << getpid() << "\n";
+  const std::string answer = id + "\n";
+  while (true) {
+    pollfd fds[2] = {{.fd = tcp, .events = POLLIN}, {.fd = udp, .events = POLLIN}};
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (fds[0].revents & POLLIN) {
+      const int conn = accept4(tcp, nullptr, nullptr, SOCK_CLOEXEC);
+      if (conn >= 0) {
+        (void)!write(conn, answer.data(), answer.size());
+        close(conn);
+      }
+    }
+    if (fds[1].revents & POLLIN) {
+      sockaddr_storage from{};
+      socklen_t from_len = sizeof(from);
+      char buffer[512];
+      if (recvfrom(udp, buffer, sizeof(buffer), 0, reinterpret_cast<sockaddr*>(&from), &from_len) >=
+          0) {
+        sendto(udp, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&from), from_len);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"netprobe: identity-answering TCP/UDP probes for end-to-end tests"};
+  app.require_subcommand(1);
+  std::string id, pidfile, host, source;
+  int port = 0, timeout_ms = 1000;
+  bool daemon = false;
+
+  auto* serve = app.add_subcommand("serve", "Answer TCP and UDP on PORT with ID");
+  serve->add_option("--id", id)->required();
+  serve->add_option("--port", port)->required()->check(CLI::Range(1, 65535));
+  serve->add_flag("--daemon", daemon, "Detach once listening");
+  serve->add_option("--pidfile", pidfile);
+  for (const char* proto : {"tcp", "udp"}) {
+    auto* probe = app.add_subcommand(proto, std::string("Ask HOST:PORT over ") + proto);
+    probe->add_option("HOST", host)->required();
+    probe->add_option("PORT", port)->required()->check(CLI::Range(1, 65535));
+    probe->add_option("--timeout-ms", timeout_ms)->check(CLI::Range(1, 60000));
+    probe->add_option("--source", source, "Send from this address (need not be configured)");
+  }
+  CLI11_PARSE(app, argc, argv);
+
+  if (serve->parsed()) return Serve(id, port, daemon, pidfile);
+  Endpoint to;
+  if (!Resolve(host, port, &to)) {
+    std::cerr << "netprobe: '" << host << "' is not an IP address\n";
+    return 2;
+  }
+  return app.got_subcommand("tcp") ? ProbeTcp(to, source, timeout_ms)
+                                   : ProbeUdp(to, source, timeout_ms);
+}

@@ -1,0 +1,142 @@
+#include "testing/vm_namespace.h"
+
+#include <absl/strings/ascii.h>
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/strip.h>
+#include <signal.h>
+
+#include "common/status_macros.h"
+
+namespace plasmanet::testing {
+namespace {
+
+// Runs `ip ARGS...`; kInternal with ip's message on failure.
+absl::Status Ip(const std::vector<std::string>& args) {
+  PN_ASSIGN_OR_RETURN(ProcessResult r, RunProgram("ip", args, absl::Seconds(10)));
+  if (r.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("ip ", absl::StrJoin(args, " "), ": ", r.stderr_text));
+  }
+  return absl::OkStatus();
+}
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 13) return false;
+  for (char c : name) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+VmNamespace::VmNamespace(OvnSandbox& sandbox, std::string name)
+    : sandbox_(sandbox),
+      name_(std::move(name)),
+      netns_(sandbox.NetnsName(name_)),
+      host_ifname_("h-" + name_) {}
+
+absl::StatusOr<std::unique_ptr<VmNamespace>> VmNamespace::Create(OvnSandbox& sandbox,
+                                                                 const std::string& name,
+                                                                 const VmNicConfig& nic) {
+  if (!ValidName(name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("VM name '", name, "' must be 1 to 13 characters of [a-z0-9-]"));
+  }
+  auto vm = std::unique_ptr<VmNamespace>(new VmNamespace(sandbox, name));
+  sandbox.RecordNetns(vm->netns_);  // before creating it, so a crash right after is swept
+  PN_RETURN_IF_ERROR(Ip({"netns", "add", vm->netns_}));
+  PN_RETURN_IF_ERROR(Ip({"-n", vm->netns_, "link", "set", "lo", "up"}));
+  PN_RETURN_IF_ERROR(Ip({"-n", sandbox.chassis_netns(), "link", "add", vm->host_ifname_, "type",
+                         "veth", "peer", "name", "eth0", "netns", vm->netns_}));
+  PN_RETURN_IF_ERROR(Ip({"-n", sandbox.chassis_netns(), "link", "set", vm->host_ifname_, "up"}));
+  PN_ASSIGN_OR_RETURN(ProcessResult offload,
+                      vm->Exec({"ethtool", "-K", "eth0", "tx", "off"}, absl::Seconds(10)));
+  if (offload.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("ethtool -K eth0 tx off: ", offload.stderr_text));
+  }
+  PN_RETURN_IF_ERROR(vm->Configure(nic));
+  return vm;
+}
+
+VmNamespace::~VmNamespace() {
+  // A namespace lives on while a process is inside it: stop the probe server first.
+  if (absl::StatusOr<pid_t> probe = ReadPidFile(ProbePidFile()); probe.ok()) {
+    SignalAndWait(*probe, SIGKILL, absl::Seconds(5)).IgnoreError();
+  }
+  Ip({"netns", "del", netns_}).IgnoreError();
+}
+
+std::string VmNamespace::ProbePidFile() const {
+  return absl::StrCat(sandbox_.dir(), "/probe-", name_, ".pid");
+}
+
+absl::Status VmNamespace::Configure(const VmNicConfig& nic) {
+  const std::vector<std::string> in_vm = {"-n", netns_};
+  auto ip = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), in_vm.begin(), in_vm.end());
+    return Ip(args);
+  };
+  PN_RETURN_IF_ERROR(ip({"link", "set", "eth0", "down"}));
+  PN_RETURN_IF_ERROR(ip({"addr", "flush", "dev", "eth0"}));
+  if (!nic.mac.empty()) PN_RETURN_IF_ERROR(ip({"link", "set", "eth0", "address", nic.mac}));
+  for (const std::string& address : nic.addresses) {
+    // nodad: an IPv6 address is usable at once instead of after duplicate address detection.
+    std::vector<std::string> add = {"addr", "add", address, "dev", "eth0"};
+    if (address.find(':') != std::string::npos) add.push_back("nodad");
+    PN_RETURN_IF_ERROR(ip(add));
+  }
+  PN_RETURN_IF_ERROR(ip({"link", "set", "eth0", "up"}));
+  if (!nic.gateway_ipv4.empty()) {
+    PN_RETURN_IF_ERROR(ip({"route", "replace", "default", "via", nic.gateway_ipv4}));
+  }
+  if (!nic.gateway_ipv6.empty()) {
+    PN_RETURN_IF_ERROR(ip({"-6", "route", "replace", "default", "via", nic.gateway_ipv6}));
+  }
+  nic_ = nic;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ProcessResult> VmNamespace::Exec(const std::vector<std::string>& command,
+                                                absl::Duration timeout) const {
+  std::vector<std::string> args = {"netns", "exec", netns_};
+  args.insert(args.end(), command.begin(), command.end());
+  return RunProgram("ip", args, timeout);
+}
+
+bool VmNamespace::Ping(const std::string& address, absl::Duration timeout,
+                       const std::string& source) const {
+  // ping -W takes seconds with a fraction; one request, answered or not within the timeout.
+  std::vector<std::string> ping = {
+      "ping", "-n", "-q", "-c", "1", "-W", absl::StrCat(absl::ToDoubleSeconds(timeout))};
+  if (!source.empty()) ping.insert(ping.end(), {"-I", source});
+  ping.push_back(address);
+  absl::StatusOr<ProcessResult> r = Exec(ping, timeout + absl::Seconds(5));
+  return r.ok() && r->exit_code == 0;
+}
+
+absl::Status VmNamespace::StartProbeServer(int port) {
+  PN_ASSIGN_OR_RETURN(ProcessResult r,
+                      Exec({NETPROBE_PATH, "serve", "--id", name_, "--port", absl::StrCat(port),
+                            "--daemon", "--pidfile", ProbePidFile()}));
+  if (r.exit_code != 0) {
+    return absl::InternalError(absl::StrCat("netprobe serve in ", name_, ": ", r.stderr_text));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> VmNamespace::Probe(Protocol protocol, const std::string& address,
+                                               int port, absl::Duration timeout,
+                                               const std::string& source) const {
+  std::vector<std::string> probe = {
+      NETPROBE_PATH,  protocol == Protocol::kTcp ? "tcp" : "udp",      address, absl::StrCat(port),
+      "--timeout-ms", absl::StrCat(absl::ToInt64Milliseconds(timeout))};
+  if (!source.empty()) probe.insert(probe.end(), {"--source", source});
+  PN_ASSIGN_OR_RETURN(ProcessResult r, Exec(probe, timeout + absl::Seconds(5)));
+  if (r.exit_code != 0) {
+    return absl::UnavailableError(absl::StripAsciiWhitespace(r.stderr_text));
+  }
+  return std::string(absl::StripAsciiWhitespace(r.stdout_text));
+}
+
+}  // namespace plasmanet::testing
