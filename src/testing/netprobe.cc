@@ -6,7 +6,11 @@
 //   netprobe serve --id a-vm2 --port 7000 --daemon --pidfile DIR/probe-a-vm2.pid
 //   netprobe tcp 10.0.1.3 7000 --timeout-ms 1000    # prints "a-vm2", exit 0
 //   netprobe udp 10.0.1.3 7000 --source 10.0.1.99    # exit 1: "no answer" (say, spoofed)
+//   netprobe send 10.0.1.3 7000 --payload spoof-1    # one datagram, no answer awaited
 //
+// With --log FILE the server appends a line per packet it receives ("udp 10.0.1.2 spoof-1",
+// "tcp 10.0.1.2"): how a test tells "dropped on the way" from "arrived but the answer could not
+// come back".
 // Exit status of the probes: 0 with the responder's id on stdout, 1 with the reason on stderr
 // (no answer, refused, unreachable), 2 for bad arguments. Written by hand because no packaged
 // tool answers with an identity over both TCP and UDP; it is test support, not product.
@@ -68,9 +72,11 @@ bool BindSource(int fd, const std::string& source, int family) {
   Endpoint local;
   if (!Resolve(source, 0, &local) || local.family != family) return false;
   const int on = 1;
-  // IP_FREEBIND lets the probe use an address that is not configured in its namespace.
-  setsockopt(fd, family == AF_INET6 ? SOL_IPV6 : SOL_IP,
-             family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND, &on, sizeof(on));
+  // An address that is not configured in the namespace: IP_FREEBIND lets the socket bind it,
+  // IP_TRANSPARENT (root) lets the kernel send from it.
+  const int level = family == AF_INET6 ? SOL_IPV6 : SOL_IP;
+  setsockopt(fd, level, family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND, &on, sizeof(on));
+  setsockopt(fd, level, family == AF_INET6 ? IPV6_TRANSPARENT : IP_TRANSPARENT, &on, sizeof(on));
   return bind(fd, reinterpret_cast<const sockaddr*>(&local.addr), local.len) == 0;
 }
 
@@ -105,7 +111,8 @@ int ProbeTcp(const Endpoint& to, const std::string& source, int timeout_ms) {
   return 0;
 }
 
-int ProbeUdp(const Endpoint& to, const std::string& source, int timeout_ms) {
+int ProbeUdp(const Endpoint& to, const std::string& source, const std::string& payload,
+             int timeout_ms) {
   const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   const int fd = socket(to.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return Fail(std::string("socket: ") + std::strerror(errno));
@@ -115,7 +122,7 @@ int ProbeUdp(const Endpoint& to, const std::string& source, int timeout_ms) {
   }
   // Datagrams may be lost while the path warms up (ARP, flow setup): send again every 200 ms.
   while (MillisLeft(deadline) > 0) {
-    if (send(fd, "probe", 5, 0) < 0 && errno != ECONNREFUSED) {
+    if (send(fd, payload.data(), payload.size(), 0) < 0 && errno != ECONNREFUSED) {
       return Fail(std::string("send: ") + std::strerror(errno));
     }
     pollfd p{.fd = fd, .events = POLLIN};
@@ -164,7 +171,35 @@ int Listen(int type, int port) {
   return -1;
 }
 
-int Serve(const std::string& id, int port, bool daemon, const std::string& pidfile) {
+std::string AddressText(const sockaddr_storage& addr) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (addr.ss_family == AF_INET6) {
+    const auto* a6 = reinterpret_cast<const sockaddr_in6*>(&addr);
+    if (IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr)) {
+      inet_ntop(AF_INET, &a6->sin6_addr.s6_addr[12], text, sizeof(text));
+    } else {
+      inet_ntop(AF_INET6, &a6->sin6_addr, text, sizeof(text));
+    }
+  } else {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr)->sin_addr, text, sizeof(text));
+  }
+  return text;
+}
+
+int SendOne(const Endpoint& to, const std::string& source, const std::string& payload) {
+  const int fd = socket(to.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail(std::string("socket: ") + std::strerror(errno));
+  if (!BindSource(fd, source, to.family)) return Fail("cannot bind source address " + source);
+  if (sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr*>(&to.addr),
+             to.len) < 0) {
+    return Fail(std::string("sendto: ") + std::strerror(errno));
+  }
+  close(fd);
+  return 0;
+}
+
+int Serve(const std::string& id, int port, bool daemon, const std::string& pidfile,
+          const std::string& log_path) {
   const int tcp = Listen(SOCK_STREAM, port);
   const int udp = Listen(SOCK_DGRAM, port);
   if (tcp < 0 || udp < 0) return Fail("cannot listen on port " + std::to_string(port));
@@ -180,6 +215,8 @@ int Serve(const std::string& id, int port, bool daemon, const std::string& pidfi
     dup2(null, STDERR_FILENO);
   }
   if (!pidfile.empty()) std::ofstream(pidfile) << getpid() << "\n";
+  std::ofstream log;
+  if (!log_path.empty()) log.open(log_path, std::ios::app);
   const std::string answer = id + "\n";
   while (true) {
     pollfd fds[2] = {{.fd = tcp, .events = POLLIN}, {.fd = udp, .events = POLLIN}};
@@ -188,8 +225,11 @@ int Serve(const std::string& id, int port, bool daemon, const std::string& pidfi
       return 1;
     }
     if (fds[0].revents & POLLIN) {
-      const int conn = accept4(tcp, nullptr, nullptr, SOCK_CLOEXEC);
+      sockaddr_storage from{};
+      socklen_t from_len = sizeof(from);
+      const int conn = accept4(tcp, reinterpret_cast<sockaddr*>(&from), &from_len, SOCK_CLOEXEC);
       if (conn >= 0) {
+        if (log.is_open()) log << "tcp " << AddressText(from) << std::endl;
         (void)!write(conn, answer.data(), answer.size());
         close(conn);
       }
@@ -198,8 +238,13 @@ int Serve(const std::string& id, int port, bool daemon, const std::string& pidfi
       sockaddr_storage from{};
       socklen_t from_len = sizeof(from);
       char buffer[512];
-      if (recvfrom(udp, buffer, sizeof(buffer), 0, reinterpret_cast<sockaddr*>(&from), &from_len) >=
-          0) {
+      const ssize_t n =
+          recvfrom(udp, buffer, sizeof(buffer), 0, reinterpret_cast<sockaddr*>(&from), &from_len);
+      if (n >= 0) {
+        if (log.is_open()) {
+          log << "udp " << AddressText(from) << " " << std::string(buffer, static_cast<size_t>(n))
+              << std::endl;
+        }
         sendto(udp, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&from), from_len);
       }
     }
@@ -211,7 +256,7 @@ int Serve(const std::string& id, int port, bool daemon, const std::string& pidfi
 int main(int argc, char** argv) {
   CLI::App app{"netprobe: identity-answering TCP/UDP probes for end-to-end tests"};
   app.require_subcommand(1);
-  std::string id, pidfile, host, source;
+  std::string id, pidfile, log_path, host, source, payload = "probe";
   int port = 0, timeout_ms = 1000;
   bool daemon = false;
 
@@ -220,21 +265,29 @@ int main(int argc, char** argv) {
   serve->add_option("--port", port)->required()->check(CLI::Range(1, 65535));
   serve->add_flag("--daemon", daemon, "Detach once listening");
   serve->add_option("--pidfile", pidfile);
+  serve->add_option("--log", log_path, "Append a line per packet received");
   for (const char* proto : {"tcp", "udp"}) {
     auto* probe = app.add_subcommand(proto, std::string("Ask HOST:PORT over ") + proto);
     probe->add_option("HOST", host)->required();
     probe->add_option("PORT", port)->required()->check(CLI::Range(1, 65535));
     probe->add_option("--timeout-ms", timeout_ms)->check(CLI::Range(1, 60000));
     probe->add_option("--source", source, "Send from this address (need not be configured)");
+    if (std::string(proto) == "udp") probe->add_option("--payload", payload);
   }
+  auto* send = app.add_subcommand("send", "Send one UDP datagram to HOST:PORT");
+  send->add_option("HOST", host)->required();
+  send->add_option("PORT", port)->required()->check(CLI::Range(1, 65535));
+  send->add_option("--payload", payload);
+  send->add_option("--source", source, "Send from this address (need not be configured)");
   CLI11_PARSE(app, argc, argv);
 
-  if (serve->parsed()) return Serve(id, port, daemon, pidfile);
+  if (serve->parsed()) return Serve(id, port, daemon, pidfile, log_path);
   Endpoint to;
   if (!Resolve(host, port, &to)) {
     std::cerr << "netprobe: '" << host << "' is not an IP address\n";
     return 2;
   }
+  if (send->parsed()) return SendOne(to, source, payload);
   return app.got_subcommand("tcp") ? ProbeTcp(to, source, timeout_ms)
-                                   : ProbeUdp(to, source, timeout_ms);
+                                   : ProbeUdp(to, source, payload, timeout_ms);
 }

@@ -1,5 +1,8 @@
 #include "testing/vm_namespace.h"
 
+#include <fstream>
+#include <iterator>
+
 #include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
@@ -61,14 +64,14 @@ absl::StatusOr<std::unique_ptr<VmNamespace>> VmNamespace::Create(OvnSandbox& san
 
 VmNamespace::~VmNamespace() {
   // A namespace lives on while a process is inside it: stop the probe server first.
-  if (absl::StatusOr<pid_t> probe = ReadPidFile(ProbePidFile()); probe.ok()) {
+  if (absl::StatusOr<pid_t> probe = ReadPidFile(ProbeFile("pid")); probe.ok()) {
     SignalAndWait(*probe, SIGKILL, absl::Seconds(5)).IgnoreError();
   }
   Ip({"netns", "del", netns_}).IgnoreError();
 }
 
-std::string VmNamespace::ProbePidFile() const {
-  return absl::StrCat(sandbox_.dir(), "/probe-", name_, ".pid");
+std::string VmNamespace::ProbeFile(const char* extension) const {
+  return absl::StrCat(sandbox_.dir(), "/probe-", name_, ".", extension);
 }
 
 absl::Status VmNamespace::Configure(const VmNicConfig& nic) {
@@ -92,6 +95,19 @@ absl::Status VmNamespace::Configure(const VmNicConfig& nic) {
   }
   if (!nic.gateway_ipv6.empty()) {
     PN_RETURN_IF_ERROR(ip({"-6", "route", "replace", "default", "via", nic.gateway_ipv6}));
+  }
+  // As a booting guest does, announce the IPv4 addresses (gratuitous ARP), so that peers that
+  // knew the address under another MAC update their caches at once rather than in a minute.
+  for (const std::string& address : nic.addresses) {
+    if (address.find(':') != std::string::npos) continue;
+    // arping sends at once, then listens for a second for replies nobody sends: cut that short.
+    PN_ASSIGN_OR_RETURN(ProcessResult arping,
+                        Exec({"timeout", "0.2", "arping", "-q", "-U", "-c", "1", "-I", "eth0",
+                              address.substr(0, address.find('/'))},
+                             absl::Seconds(10)));
+    if (arping.exit_code != 0 && arping.exit_code != 124) {  // 124: cut short by timeout
+      return absl::InternalError(absl::StrCat("arping: ", arping.stderr_text));
+    }
   }
   nic_ = nic;
   return absl::OkStatus();
@@ -118,10 +134,25 @@ bool VmNamespace::Ping(const std::string& address, absl::Duration timeout,
 absl::Status VmNamespace::StartProbeServer(int port) {
   PN_ASSIGN_OR_RETURN(ProcessResult r,
                       Exec({NETPROBE_PATH, "serve", "--id", name_, "--port", absl::StrCat(port),
-                            "--daemon", "--pidfile", ProbePidFile()}));
+                            "--daemon", "--pidfile", ProbeFile("pid"), "--log", ProbeFile("log")}));
   if (r.exit_code != 0) {
     return absl::InternalError(absl::StrCat("netprobe serve in ", name_, ": ", r.stderr_text));
   }
+  return absl::OkStatus();
+}
+
+std::string VmNamespace::Received() const {
+  std::ifstream in(ProbeFile("log"));
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+absl::Status VmNamespace::SendUdp(const std::string& address, int port, const std::string& payload,
+                                  const std::string& source) const {
+  std::vector<std::string> send = {NETPROBE_PATH,      "send",      address,
+                                   absl::StrCat(port), "--payload", payload};
+  if (!source.empty()) send.insert(send.end(), {"--source", source});
+  PN_ASSIGN_OR_RETURN(ProcessResult r, Exec(send));
+  if (r.exit_code != 0) return absl::InternalError(absl::StrCat("netprobe send: ", r.stderr_text));
   return absl::OkStatus();
 }
 
@@ -132,6 +163,9 @@ absl::StatusOr<std::string> VmNamespace::Probe(Protocol protocol, const std::str
       NETPROBE_PATH,  protocol == Protocol::kTcp ? "tcp" : "udp",      address, absl::StrCat(port),
       "--timeout-ms", absl::StrCat(absl::ToInt64Milliseconds(timeout))};
   if (!source.empty()) probe.insert(probe.end(), {"--source", source});
+  // The datagram says who sent it, so the receiver's log tells senders with equal addresses
+  // apart.
+  if (protocol == Protocol::kUdp) probe.insert(probe.end(), {"--payload", name_});
   PN_ASSIGN_OR_RETURN(ProcessResult r, Exec(probe, timeout + absl::Seconds(5)));
   if (r.exit_code != 0) {
     return absl::UnavailableError(absl::StripAsciiWhitespace(r.stderr_text));

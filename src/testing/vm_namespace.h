@@ -64,16 +64,25 @@ class VmNamespace {
   bool Ping(const std::string& address, absl::Duration timeout,
             const std::string& source = "") const;
 
-  // Starts `netprobe serve` on TCP and UDP `port`, answering with name().
+  // Starts `netprobe serve` on TCP and UDP `port`, answering with name() and logging every
+  // packet it receives (see Received).
   absl::Status StartProbeServer(int port);
+  // What the probe server received so far, a line per packet: "udp 10.0.1.2 PAYLOAD" or
+  // "tcp 10.0.1.2".
+  std::string Received() const;
+  // Sends one UDP datagram carrying `payload`, awaiting nothing. With `source`, from that
+  // address even if eth0 does not own it.
+  absl::Status SendUdp(const std::string& address, int port, const std::string& payload,
+                       const std::string& source = "") const;
   // The id of whoever answered at address:port; kUnavailable with netprobe's reason if nobody
-  // did. With `source`, sent from that address even if eth0 does not own it.
+  // did. With `source`, sent from that address even if eth0 does not own it. A UDP probe
+  // carries name() as its payload, which the receiving probe server logs.
   absl::StatusOr<std::string> Probe(Protocol protocol, const std::string& address, int port,
                                     absl::Duration timeout, const std::string& source = "") const;
 
  private:
   VmNamespace(OvnSandbox& sandbox, std::string name);
-  std::string ProbePidFile() const;
+  std::string ProbeFile(const char* extension) const;
 
   OvnSandbox& sandbox_;
   std::string name_;
