@@ -4,11 +4,15 @@
 //   plasmanet vpc create prod --cidr 10.0.0.0/16
 //   plasmanet subnet create web --vpc prod --cidr 10.0.1.0/24
 //   plasmanet port create nic0 --subnet web -o json
+//   plasmanet plug nic0 --ifname tap0     # on the hypervisor: tap0 into br-int, OVN binds it
+//   plasmanet port wait nic0 --status ACTIVE
 //
 // Objects are named by id or by a name unique in the caller's scope. Exit status 0 on success;
 // otherwise 1 with the server's code and message on stderr.
 
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -23,10 +27,12 @@
 #include <absl/strings/str_join.h>
 #include <absl/strings/str_split.h>
 #include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
 
 #include "cli/output.h"
 #include "common/uuid.h"
 #include "plasmanet/v1/api.grpc.pb.h"
+#include "plug/vif_plugger.h"
 
 namespace plasmanet::cli {
 namespace {
@@ -57,11 +63,15 @@ class Client {
     fips = v1::FloatingIpService::NewStub(channel_);
   }
 
+  void Authorize(grpc::ClientContext* context) const {
+    context->AddMetadata("authorization", "Bearer " + globals_.token);
+  }
+
   // Runs one RPC with the token and a deadline; throws Failure on a non-OK status.
   template <typename Stub, typename Method, typename Request, typename Response>
   void Call(Stub& stub, Method method, const Request& request, Response* response) {
     grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + globals_.token);
+    Authorize(&context);
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     grpc::Status status = ((*stub).*method)(&context, request, response);
     if (!status.ok()) {
@@ -94,7 +104,6 @@ class Client {
   std::unique_ptr<v1::ExternalNetworkService::Stub> networks;
   std::unique_ptr<v1::FloatingIpService::Stub> fips;
 
- private:
   static std::string CodeName(grpc::StatusCode code) {
     static const char* kNames[] = {"OK",
                                    "CANCELLED",
@@ -117,6 +126,7 @@ class Client {
     return i >= 0 && i < 17 ? kNames[i] : absl::StrCat("CODE_", i);
   }
 
+ private:
   const Globals& globals_;
   std::shared_ptr<grpc::Channel> channel_;
 };
@@ -173,6 +183,56 @@ std::string ResolveNetwork(Client& c, const std::string& ref) {
   return ResolveByName(c, "external network", ref, c.networks,
                        &v1::ExternalNetworkService::Stub::ListExternalNetworks,
                        &v1::ListExternalNetworksResponse::external_networks);
+}
+
+// "CODE: message", as the API's errors are printed.
+std::string StatusText(const absl::Status& status) {
+  return absl::StrCat(absl::StatusCodeToString(status.code()), ": ", status.message());
+}
+
+std::unique_ptr<plug::VifPlugger> ConnectOvs(const std::string& ovs_db, const std::string& bridge) {
+  absl::StatusOr<std::unique_ptr<plug::VifPlugger>> plugger =
+      plug::VifPlugger::Connect({.ovs_db = ovs_db, .bridge = bridge});
+  if (!plugger.ok()) throw Failure{StatusText(plugger.status())};
+  return std::move(*plugger);
+}
+
+// Follows WatchPorts until `port` has `status` (a PortStatus name); returns it then. Fails on
+// deletion, on the deadline, or if the stream ends.
+v1::Port WaitForPortStatus(Client& c, const v1::Port& port, const std::string& status,
+                           double timeout_seconds) {
+  v1::PortStatus wanted;
+  if (!v1::PortStatus_Parse(status, &wanted)) throw Failure{"INVALID_ARGUMENT: --status"};
+  if (port.status() == wanted) return port;
+  grpc::ClientContext context;
+  c.Authorize(&context);
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000)));
+  v1::WatchPortsRequest request;
+  request.set_start_revision(0);  // the snapshot first: the status may have changed already
+  request.set_device_id(port.device_id());
+  request.set_subnet_id(port.subnet_id());
+  std::unique_ptr<grpc::ClientReader<v1::PortEvent>> stream =
+      c.ports->WatchPorts(&context, request);
+  v1::PortEvent event;
+  while (stream->Read(&event)) {
+    if (event.port().metadata().id() != port.metadata().id()) continue;
+    if (event.type() == v1::PortEvent::DELETED) {
+      context.TryCancel();
+      throw Failure{absl::StrCat("NOT_FOUND: port ", port.metadata().id(), " was deleted")};
+    }
+    if (event.port().status() == wanted) {
+      context.TryCancel();
+      return event.port();
+    }
+  }
+  grpc::Status end = stream->Finish();
+  if (end.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    throw Failure{absl::StrCat("DEADLINE_EXCEEDED: port ", port.metadata().id(), " is not ",
+                               status.substr(strlen("PORT_STATUS_")), " after ", timeout_seconds,
+                               " s")};
+  }
+  throw Failure{absl::StrCat(Client::CodeName(end.error_code()), ": ", end.error_message())};
 }
 
 // Table rows of each resource.
@@ -275,6 +335,9 @@ void CommonVerbs(CLI::App* noun, Get get, List list, Delete del) {
 }
 
 int Main(int argc, char** argv) {
+  // The OVSDB client logs its session at INFO, which is right for a daemon and noise for a
+  // command: only warnings (a connect retry) reach the user.
+  spdlog::set_level(spdlog::level::warn);
   Globals g;
   if (const char* s = std::getenv("PLASMANET_SERVER")) g.server = s;
   if (const char* t = std::getenv("PLASMANET_TOKEN")) g.token = t;
@@ -672,6 +735,63 @@ int Main(int argc, char** argv) {
         v1::DeleteResponse out;
         c().Call(c().fips, &v1::FloatingIpService::Stub::DeleteFloatingIp, r, &out);
       });
+
+  // port wait: what the VM service does between plugging a NIC and booting the guest.
+  std::string wait_ref, wait_status = "ACTIVE";
+  double wait_timeout = 60;
+  auto* port_wait = port->add_subcommand("wait", "Wait until a port reaches a status");
+  port_wait->add_option("PORT", wait_ref, "Port id or name")->required();
+  port_wait->add_option("--status", wait_status, "ACTIVE, DOWN, BUILD or ERROR")
+      ->check(CLI::IsMember({"ACTIVE", "DOWN", "BUILD", "ERROR"}))
+      ->capture_default_str();
+  port_wait->add_option("--timeout", wait_timeout, "Seconds")->capture_default_str();
+  port_wait->callback([&] {
+    v1::GetPortRequest get;
+    get.set_id(ResolvePort(c(), wait_ref));
+    v1::Port current;
+    c().Call(c().ports, &v1::PortService::Stub::GetPort, get, &current);
+    v1::Port reached = WaitForPortStatus(c(), current, "PORT_STATUS_" + wait_status, wait_timeout);
+    PrintOne(c(), reached);
+  });
+
+  // plug / unplug: the hypervisor side, against the local Open vSwitch.
+  std::string ovs_db = "unix:/var/run/openvswitch/db.sock", bridge = "br-int", ifname, plug_ref;
+  if (const char* db = std::getenv("PLASMANET_OVS_DB")) ovs_db = db;
+  bool if_exists = false;
+  auto* plug = app.add_subcommand(
+      "plug", "Attach a VM NIC (an existing tap or veth) to br-int so OVN binds the port");
+  plug->add_option("PORT", plug_ref, "Port id or name")->required();
+  plug->add_option("--ifname", ifname, "The tap or veth on this host")->required();
+  plug->add_option("--ovs-db", ovs_db, "Open_vSwitch database (env PLASMANET_OVS_DB)")
+      ->capture_default_str();
+  plug->add_option("--bridge", bridge, "Integration bridge")->capture_default_str();
+  plug->add_option("--mac", mac, "The port's MAC: with a port id, skips the API lookup");
+  plug->callback([&] {
+    plug::VifAttachment vif{.ifname = ifname, .iface_id = plug_ref, .mac = mac};
+    if (mac.empty() || !IsUuid(plug_ref)) {
+      v1::GetPortRequest get;
+      get.set_id(ResolvePort(c(), plug_ref));
+      v1::Port port_object;
+      c().Call(c().ports, &v1::PortService::Stub::GetPort, get, &port_object);
+      vif.iface_id = port_object.metadata().id();
+      vif.mac = port_object.mac_address();
+    }
+    std::unique_ptr<plug::VifPlugger> plugger = ConnectOvs(ovs_db, bridge);
+    absl::StatusOr<plug::PluggedVif> plugged = plugger->Plug(vif);
+    if (!plugged.ok()) throw Failure{StatusText(plugged.status())};
+    std::cout << (plugged->replugged ? "replugged " : "plugged ") << vif.iface_id << " as "
+              << ifname << " on " << bridge << " (ofport " << plugged->ofport << ")\n";
+  });
+  auto* unplug = app.add_subcommand("unplug", "Detach a VM NIC from br-int");
+  unplug->add_option("--ifname", ifname, "The tap or veth on this host")->required();
+  unplug->add_option("--ovs-db", ovs_db, "Open_vSwitch database (env PLASMANET_OVS_DB)")
+      ->capture_default_str();
+  unplug->add_flag("--if-exists", if_exists, "Succeed if it is not plugged");
+  unplug->callback([&] {
+    absl::Status unplugged = ConnectOvs(ovs_db, bridge)->Unplug(ifname, if_exists);
+    if (!unplugged.ok()) throw Failure{StatusText(unplugged)};
+    std::cout << "unplugged " << ifname << "\n";
+  });
 
   try {
     app.parse(argc, argv);
