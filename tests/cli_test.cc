@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "plasmanetd_process.h"
 #include "subprocess.h"
 #include "testing/nbctl.h"
 #include "testing/ovsdb_server.h"
@@ -55,26 +56,14 @@ class CliTest : public ::testing::Test {
                                       "--listen",    "127.0.0.1:0",
                                       "--audit-log", (dir_ / "audit.log").string()};
     for (std::string& flag : DaemonFlags()) flags.push_back(std::move(flag));
-    daemon_ = testing::Spawn(PLASMANETD_PATH, flags, STDERR_FILENO);
-    ASSERT_GT(daemon_.pid, 0);
-    // The start line names the bound port.
-    char line[1024];
-    while (std::fgets(line, sizeof(line), daemon_.output) != nullptr) {
-      const std::string text(line);
-      if (size_t at = text.find(" port=");
-          at != std::string::npos && text.find("started") != std::string::npos) {
-        ASSERT_TRUE(absl::SimpleAtoi(text.substr(at + 6, text.find(' ', at + 6) - at - 6), &port_));
-        break;
-      }
-    }
-    ASSERT_GT(port_, 0) << "plasmanetd did not start";
+    daemon_ = std::make_unique<testing::PlasmanetdProcess>((dir_ / "plasmanetd.log").string());
+    const absl::Status started = daemon_->Start(flags);
+    ASSERT_TRUE(started.ok()) << started;
+    port_ = daemon_->port();
   }
   void TearDown() override {
-    if (daemon_.pid > 0) {
-      kill(daemon_.pid, SIGTERM);
-      int status = 0;
-      waitpid(daemon_.pid, &status, 0);
-      fclose(daemon_.output);
+    if (daemon_ != nullptr) {
+      EXPECT_TRUE(daemon_->Stop().ok());
     }
     std::filesystem::remove_all(dir_);
   }
@@ -99,7 +88,7 @@ class CliTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  testing::Child daemon_;
+  std::unique_ptr<testing::PlasmanetdProcess> daemon_;
   int port_ = 0;
 };
 

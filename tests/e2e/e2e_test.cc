@@ -1,0 +1,204 @@
+#include "e2e/e2e_test.h"
+
+#include <fstream>
+
+#include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/str_split.h>
+
+#include "testing/nbctl.h"
+#include "testing/wait.h"
+
+namespace plasmanet::e2e {
+namespace {
+
+template <typename Stub, typename Method, typename Request, typename Response>
+grpc::Status Call(Stub& stub, Method method, const char* token, const Request& request,
+                  Response* response) {
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return ((*stub).*method)(&context, request, response);
+}
+
+std::string PrefixLength(const std::string& cidr) {
+  const size_t slash = cidr.find('/');
+  return slash == std::string::npos ? "" : cidr.substr(slash);
+}
+
+}  // namespace
+
+void E2eTest::SetUp() {
+  absl::StatusOr<std::unique_ptr<testing::OvnSandbox>> sandbox = testing::OvnSandbox::Start();
+  ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+  sandbox_ = std::move(*sandbox);
+  tokens_path_ = sandbox_->dir() + "/tokens";
+  std::ofstream(tokens_path_) << kAcme << " acme web member\n"
+                              << kGlobex << " globex shop member\n"
+                              << kVmService << " * * service\n";
+  daemon_ = std::make_unique<testing::PlasmanetdProcess>(sandbox_->dir() + "/plasmanetd.log");
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+}
+
+void E2eTest::TearDown() {
+  if (HasFailure()) std::cerr << Diagnostics();
+  StopDaemon();
+}
+
+void E2eTest::StartDaemon(bool with_ovn) {
+  std::vector<std::string> flags = {"--store",     "sqlite:" + sandbox_->dir() + "/plasmanet.db",
+                                    "--tokens",    tokens_path_,
+                                    "--audit-log", sandbox_->dir() + "/audit.log"};
+  if (with_ovn) {
+    flags.insert(flags.end(),
+                 {"--ovn-nb", sandbox_->nb_remote(), "--ovn-sb", sandbox_->sb_remote()});
+  }
+  const absl::Status started = daemon_->Start(flags);
+  ASSERT_TRUE(started.ok()) << started;
+  channel_ = grpc::CreateChannel(daemon_->address(), grpc::InsecureChannelCredentials());
+  vpcs_ = v1::VpcService::NewStub(channel_);
+  subnets_ = v1::SubnetService::NewStub(channel_);
+  ports_ = v1::PortService::NewStub(channel_);
+}
+
+void E2eTest::StopDaemon() {
+  if (daemon_ == nullptr) return;
+  // An idle client connection holds up the server's graceful shutdown by about 4 s (gRPC waits
+  // for the client to act on its GOAWAY): let go of it first, as a client that is done does.
+  vpcs_.reset();
+  subnets_.reset();
+  ports_.reset();
+  channel_.reset();
+  const absl::Status stopped = daemon_->Stop();
+  EXPECT_TRUE(stopped.ok()) << stopped;
+}
+
+void E2eTest::KillDaemon() { daemon_->Kill(); }
+
+std::string E2eTest::CreateVpc(const char* token, const std::string& name,
+                               const std::string& cidr) {
+  v1::CreateVpcRequest request;
+  request.mutable_vpc()->mutable_metadata()->set_name(name);
+  request.mutable_vpc()->add_cidr_blocks(cidr);
+  v1::Vpc vpc;
+  const grpc::Status status = Call(vpcs_, &v1::VpcService::Stub::CreateVpc, token, request, &vpc);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return vpc.metadata().id();
+}
+
+v1::Subnet E2eTest::CreateSubnet(const char* token, const std::string& vpc_id,
+                                 const std::string& name, const std::string& cidr) {
+  v1::CreateSubnetRequest request;
+  v1::Subnet* subnet = request.mutable_subnet();
+  subnet->mutable_metadata()->set_name(name);
+  subnet->set_vpc_id(vpc_id);
+  (cidr.find(':') == std::string::npos ? subnet->mutable_ipv4_cidr() : subnet->mutable_ipv6_cidr())
+      ->assign(cidr);
+  v1::Subnet out;
+  const grpc::Status status =
+      Call(subnets_, &v1::SubnetService::Stub::CreateSubnet, token, request, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return out;
+}
+
+v1::Port E2eTest::CreatePort(const char* token, const v1::Subnet& subnet, const std::string& name,
+                             const PortOptions& options) {
+  v1::CreatePortRequest request;
+  v1::Port* port = request.mutable_port();
+  port->mutable_metadata()->set_name(name);
+  port->set_subnet_id(subnet.metadata().id());
+  port->set_device_id("vm-" + name);
+  if (!options.ip.empty()) port->add_fixed_ips(options.ip);
+  port->set_mac_address(options.mac);
+  if (!options.port_security) port->set_port_security_enabled(false);
+  v1::Port out;
+  const grpc::Status status =
+      Call(ports_, &v1::PortService::Stub::CreatePort, token, request, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return out;
+}
+
+void E2eTest::DeletePort(const char* token, const std::string& port_id) {
+  v1::DeletePortRequest request;
+  request.set_id(port_id);
+  v1::DeleteResponse out;
+  const grpc::Status status =
+      Call(ports_, &v1::PortService::Stub::DeletePort, token, request, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+testing::VmNicConfig E2eTest::NicFor(const v1::Port& port, const v1::Subnet& subnet) {
+  testing::VmNicConfig nic{.mac = port.mac_address()};
+  for (const std::string& ip : port.fixed_ips()) {
+    const bool v6 = ip.find(':') != std::string::npos;
+    nic.addresses.push_back(ip + PrefixLength(v6 ? subnet.ipv6_cidr() : subnet.ipv4_cidr()));
+  }
+  nic.gateway_ipv4 = subnet.gateway_ipv4();
+  nic.gateway_ipv6 = subnet.gateway_ipv6();
+  return nic;
+}
+
+std::unique_ptr<testing::VmNamespace> E2eTest::StartVm(const std::string& name,
+                                                       const v1::Port& port,
+                                                       const v1::Subnet& subnet) {
+  absl::StatusOr<std::unique_ptr<testing::VmNamespace>> vm =
+      testing::VmNamespace::Create(*sandbox_, name, NicFor(port, subnet));
+  EXPECT_TRUE(vm.ok()) << vm.status();
+  if (!vm.ok()) return nullptr;
+  const absl::Status serving = (*vm)->StartProbeServer(kProbePort);
+  EXPECT_TRUE(serving.ok()) << serving;
+  Plug(**vm, port.metadata().id());
+  EXPECT_TRUE(WaitForStatus(port.metadata().id(), "ACTIVE")) << "VM " << name;
+  return std::move(*vm);
+}
+
+void E2eTest::Plug(const testing::VmNamespace& vm, const std::string& port_id) {
+  const testing::ProcessResult plugged =
+      Cli({"plug", port_id, "--ifname", vm.host_ifname(), "--ovs-db", sandbox_->ovs_remote()});
+  EXPECT_EQ(plugged.exit_code, 0) << plugged.stdout_text;
+}
+
+void E2eTest::Unplug(const testing::VmNamespace& vm) {
+  const testing::ProcessResult unplugged =
+      Cli({"unplug", "--ifname", vm.host_ifname(), "--ovs-db", sandbox_->ovs_remote()});
+  EXPECT_EQ(unplugged.exit_code, 0) << unplugged.stdout_text;
+}
+
+bool E2eTest::WaitForStatus(const std::string& port_id, const std::string& status,
+                            absl::Duration timeout) {
+  const testing::ProcessResult waited =
+      Cli({"port", "wait", port_id, "--status", status, "--timeout",
+           absl::StrCat(absl::ToDoubleSeconds(timeout))},
+          timeout + absl::Seconds(10));
+  if (waited.exit_code != 0) std::cerr << "port wait: " << waited.stdout_text << "\n";
+  return waited.exit_code == 0;
+}
+
+testing::ProcessResult E2eTest::Cli(std::vector<std::string> args, absl::Duration timeout) {
+  args.insert(args.begin(), {"--server", daemon_->address(), "--token", kVmService});
+  absl::StatusOr<testing::ProcessResult> r = testing::RunProgram(PLASMANET_CLI_PATH, args, timeout);
+  if (!r.ok()) return {.exit_code = -1, .stdout_text = r.status().ToString()};
+  r->stdout_text += r->stderr_text;
+  return *r;
+}
+
+bool E2eTest::WaitReachable(const testing::VmNamespace& from, const std::string& address,
+                            absl::Duration timeout) {
+  return testing::WaitFor([&] { return from.Ping(address, absl::Milliseconds(500)); }, timeout,
+                          absl::Milliseconds(50));
+}
+
+std::string E2eTest::Diagnostics() const {
+  std::string out = "\n== plasmanetd log (tail)\n";
+  if (daemon_) absl::StrAppend(&out, daemon_->LogTail());
+  if (sandbox_) {
+    absl::StatusOr<std::string> nb = testing::RunNbctl(sandbox_->nb_remote(), {"show"});
+    absl::StrAppend(&out, "\n== ovn-nbctl show\n", nb.ok() ? *nb : nb.status().ToString());
+    absl::StatusOr<testing::ProcessResult> sb =
+        sandbox_->Run({"ovn-sbctl", "--db=" + sandbox_->sb_remote(), "show"});
+    absl::StrAppend(&out, "\n== ovn-sbctl show\n", sb.ok() ? sb->stdout_text : "");
+  }
+  return out;
+}
+
+}  // namespace plasmanet::e2e

@@ -1,0 +1,98 @@
+// The end-to-end fixture: a whole OVN sandbox (scripts/ovn-sandbox), plasmanetd on the embedded
+// store programming it, tenants calling the gRPC API, and VMs that are network namespaces whose
+// NICs are plugged into br-int with `plasmanet plug`, as a hypervisor would. What a test
+// asserts is what packets do.
+//
+//   v1::Subnet web = CreateSubnet(kAcme, CreateVpc(kAcme, "prod", "10.0.0.0/16"), "web",
+//                                 "10.0.1.0/24");
+//   v1::Port p1 = CreatePort(kAcme, web, "vm1");
+//   std::unique_ptr<testing::VmNamespace> vm1 = StartVm("a1", p1, web);  // plugged, ACTIVE
+//
+// Every wait has a deadline; on a failure the fixture prints the daemon's log tail and what OVN
+// holds.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <absl/time/time.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "plasmanet/v1/api.grpc.pb.h"
+#include "plasmanetd_process.h"
+#include "testing/connectivity_matrix.h"
+#include "testing/ovn_sandbox.h"
+#include "testing/vm_namespace.h"
+
+namespace plasmanet::e2e {
+
+inline constexpr char kAcme[] = "acme-token-0123456789";      // acme/web member
+inline constexpr char kGlobex[] = "globex-token-01234567";    // globex/shop member
+inline constexpr char kVmService[] = "vmc-token-0123456789";  // the VM service (platform-wide)
+
+// The port every VM's probe server listens on, TCP and UDP.
+inline constexpr int kProbePort = 7000;
+
+struct PortOptions {
+  std::string ip;   // fixed address; empty: allocated
+  std::string mac;  // empty: generated
+  bool port_security = true;
+};
+
+class E2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // plasmanetd on the sandbox's store file; `with_ovn` false runs the API alone (no
+  // reconciler), as a replica that is not the leader would.
+  void StartDaemon(bool with_ovn = true);
+  void StopDaemon();
+  void KillDaemon();
+
+  std::string CreateVpc(const char* token, const std::string& name, const std::string& cidr);
+  v1::Subnet CreateSubnet(const char* token, const std::string& vpc_id, const std::string& name,
+                          const std::string& cidr);
+  v1::Port CreatePort(const char* token, const v1::Subnet& subnet, const std::string& name,
+                      const PortOptions& options = {});
+  void DeletePort(const char* token, const std::string& port_id);
+
+  // A VM on `port`: a namespace with the port's MAC and address, the subnet's gateway as default
+  // route, a probe server on kProbePort; plugged and ACTIVE before it returns.
+  std::unique_ptr<testing::VmNamespace> StartVm(const std::string& name, const v1::Port& port,
+                                                const v1::Subnet& subnet);
+  static testing::VmNicConfig NicFor(const v1::Port& port, const v1::Subnet& subnet);
+
+  // `plasmanet plug PORT --ifname <vm's host end>` and `plasmanet unplug`, as the hypervisor runs
+  // them; they must succeed.
+  void Plug(const testing::VmNamespace& vm, const std::string& port_id);
+  void Unplug(const testing::VmNamespace& vm);
+  // `plasmanet port wait PORT --status STATUS` (WatchPorts underneath); true if reached in time.
+  bool WaitForStatus(const std::string& port_id, const std::string& status,
+                     absl::Duration timeout = absl::Seconds(30));
+
+  // The plasmanet CLI against the daemon with the VM service's token; stdout and stderr merged.
+  testing::ProcessResult Cli(std::vector<std::string> args,
+                             absl::Duration timeout = absl::Seconds(60));
+
+  // True once `from` gets an echo reply from `address`, polling until the deadline.
+  static bool WaitReachable(const testing::VmNamespace& from, const std::string& address,
+                            absl::Duration timeout = absl::Seconds(20));
+
+  // For failure messages: the daemon's log tail, ovn-nbctl show and ovn-sbctl show.
+  std::string Diagnostics() const;
+
+  std::unique_ptr<testing::OvnSandbox> sandbox_;
+  std::unique_ptr<testing::PlasmanetdProcess> daemon_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::VpcService::Stub> vpcs_;
+  std::unique_ptr<v1::SubnetService::Stub> subnets_;
+  std::unique_ptr<v1::PortService::Stub> ports_;
+
+ private:
+  std::string tokens_path_;
+};
+
+}  // namespace plasmanet::e2e
