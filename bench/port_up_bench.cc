@@ -23,8 +23,8 @@
 // the data path forwards, not the kernel's ARP retry timer (1 s). Each VM is unplugged and
 // deleted after its sample, so every sample sees the same number of ports on the chassis.
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
@@ -72,9 +72,7 @@ void Check(const grpc::Status& status, const std::string& what) {
   if (!status.ok()) Die(absl::StrCat(what, ": ", status.error_message()));
 }
 
-double Millis(Clock::duration d) {
-  return std::chrono::duration<double, std::milli>(d).count();
-}
+double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 // First time each key was seen in the wanted state, for waiting on it from another thread.
 class Arrivals {
@@ -180,10 +178,11 @@ class FirstPing {
  public:
   FirstPing(const testing::VmNamespace& vm, const std::string& address) {
     thread_ = std::thread([this, netns = vm.netns(), address] {
-      absl::StatusOr<testing::ProcessResult> r = testing::RunProgram(
-          "ip", {"netns", "exec", netns, "ping", "-n", "-q", "-c", "1", "-i", "0.005", "-w", "30",
-                 address},
-          absl::Seconds(40));
+      absl::StatusOr<testing::ProcessResult> r =
+          testing::RunProgram("ip",
+                              {"netns", "exec", netns, "ping", "-n", "-q", "-c", "1", "-i", "0.005",
+                               "-w", "30", address},
+                              absl::Seconds(40));
       end_ = Clock::now();
       answered_ = r.ok() && r->exit_code == 0;
     });
@@ -200,9 +199,9 @@ class FirstPing {
 };
 
 struct Sample {
-  double plug_ms = 0;      // the plug call itself (until ovs-vswitchd applied it)
-  double up_ms = 0;        // plug -> ACTIVE (PlasmaNET) or up=true (OVN)
-  double ping_ms = 0;      // plug -> first ping answered
+  double plug_ms = 0;  // the plug call itself (until ovs-vswitchd applied it)
+  double up_ms = 0;    // plug -> ACTIVE (PlasmaNET) or up=true (OVN)
+  double ping_ms = 0;  // plug -> first ping answered
 };
 
 struct Distribution {
@@ -221,9 +220,9 @@ Distribution Summarize(std::vector<double> values) {
 void Neighbours(const testing::VmNamespace& a, const testing::VmNamespace& b) {
   auto add = [](const testing::VmNamespace& in, const testing::VmNamespace& peer) {
     const std::string& address = peer.nic().addresses.front();
-    Check(testing::RunProgram("ip", {"-n", in.netns(), "neigh", "replace",
-                                     address.substr(0, address.find('/')), "lladdr",
-                                     peer.nic().mac, "dev", "eth0", "nud", "permanent"})
+    Check(testing::RunProgram(
+              "ip", {"-n", in.netns(), "neigh", "replace", address.substr(0, address.find('/')),
+                     "lladdr", peer.nic().mac, "dev", "eth0", "nud", "permanent"})
               .status(),
           "ip neigh");
   };
@@ -244,9 +243,9 @@ class Bench {
     const std::string dir = sandbox_.dir();
     std::ofstream(dir + "/tokens") << kToken << " bench up member\n";
     daemon_ = std::make_unique<testing::PlasmanetdProcess>(dir + "/plasmanetd.log");
-    Check(daemon_->Start({"--store", "sqlite:" + dir + "/plasmanet.db", "--tokens",
-                          dir + "/tokens", "--audit-log", dir + "/audit.log", "--ovn-nb",
-                          sandbox_.nb_remote(), "--ovn-sb", sandbox_.sb_remote()}),
+    Check(daemon_->Start({"--store", "sqlite:" + dir + "/plasmanet.db", "--tokens", dir + "/tokens",
+                          "--audit-log", dir + "/audit.log", "--ovn-nb", sandbox_.nb_remote(),
+                          "--ovn-sb", sandbox_.sb_remote()}),
           "plasmanetd");
     channel_ = grpc::CreateChannel(daemon_->address(), grpc::InsecureChannelCredentials());
     ports_ = v1::PortService::NewStub(channel_);
@@ -343,15 +342,13 @@ class Bench {
     const std::string addresses = absl::StrCat(mac, " ", ip);
     Transact({{{"op", "insert"},
                {"table", "Logical_Switch_Port"},
-               {"row",
-                {{"name", name},
-                 {"addresses", addresses},
-                 {"port_security", addresses}}},
+               {"row", {{"name", name}, {"addresses", addresses}, {"port_security", addresses}}},
                {"uuid-name", "lsp"}},
               {{"op", "mutate"},
                {"table", "Logical_Switch"},
                {"where", {{"name", "==", "floor"}}},
-               {"mutations", nlohmann::json::parse(R"([["ports", "insert", ["named-uuid", "lsp"]]])")}}});
+               {"mutations",
+                nlohmann::json::parse(R"([["ports", "insert", ["named-uuid", "lsp"]]])")}}});
     return MakeVm(vm_name, {.mac = mac, .addresses = {ip + "/16"}});
   }
 
@@ -450,11 +447,11 @@ int main(int argc, char** argv) {
                 line.ours.p50, line.ours.p99, line.ours.min, line.ours.max, line.floor.p50,
                 line.floor.p99, line.ours.p50 / line.floor.p50, line.ours.p99 / line.floor.p99);
     auto dist = [](const Distribution& d) {
-      return nlohmann::json{{"p50_ms", d.p50}, {"p99_ms", d.p99}, {"min_ms", d.min},
-                            {"max_ms", d.max}};
+      return nlohmann::json{
+          {"p50_ms", d.p50}, {"p99_ms", d.p99}, {"min_ms", d.min}, {"max_ms", d.max}};
     };
-    results.push_back({{"metric", line.name}, {"plasmanet", dist(line.ours)},
-                       {"ovn_direct", dist(line.floor)}});
+    results.push_back(
+        {{"metric", line.name}, {"plasmanet", dist(line.ours)}, {"ovn_direct", dist(line.floor)}});
   }
   if (!json_path.empty()) {
     std::ofstream(json_path) << nlohmann::json{{"ports", ports}, {"results", results}}.dump(2)
