@@ -1,5 +1,7 @@
 #include "reconcile/compile.h"
 
+#include <algorithm>
+
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
 #include <absl/strings/strip.h>
@@ -13,10 +15,39 @@ absl::string_view KindName(OwnerRef::Kind kind) {
       return "vpc";
     case OwnerRef::Kind::kSubnet:
       return "subnet";
+    case OwnerRef::Kind::kSecurityGroup:
+      return "sg";
+    case OwnerRef::Kind::kDefaultDeny:
+      return "platform";
     case OwnerRef::Kind::kPort:
       return "port";
   }
   return "";
+}
+
+constexpr OwnerRef::Kind kAllKinds[] = {OwnerRef::Kind::kVpc, OwnerRef::Kind::kSubnet,
+                                        OwnerRef::Kind::kSecurityGroup,
+                                        OwnerRef::Kind::kDefaultDeny, OwnerRef::Kind::kPort};
+
+// One ACL row under the Port_Group `group`.
+DesiredRow Acl(const std::string& name, const std::string& group, absl::string_view direction,
+               int priority, const std::string& match, absl::string_view action,
+               const ovsdb::Datum& external_ids) {
+  DesiredRow acl{.table = NbTable::kAcl, .name = name, .parent = group};
+  acl.columns["name"] = ovsdb::Datum::String(name);
+  acl.columns["direction"] = ovsdb::Datum::String(std::string(direction));
+  acl.columns["priority"] = ovsdb::Datum::Integer(priority);
+  acl.columns["match"] = ovsdb::Datum::String(match);
+  acl.columns["action"] = ovsdb::Datum::String(std::string(action));
+  acl.columns["external_ids"] = external_ids;
+  return acl;
+}
+
+DesiredRow PortGroup(const std::string& name, const ovsdb::Datum& external_ids) {
+  DesiredRow pg{.table = NbTable::kPortGroup, .name = name};
+  pg.columns["name"] = ovsdb::Datum::String(name);
+  pg.columns["external_ids"] = external_ids;
+  return pg;
 }
 
 ovsdb::Datum ExternalIds(OwnerRef owner, const model::ObjectMeta& meta) {
@@ -38,7 +69,7 @@ std::string GatewayNetwork(const model::SubnetFamily& family) {
 std::string OwnerRef::ToString() const { return absl::StrCat(KindName(kind), "/", id); }
 
 std::optional<OwnerRef> OwnerRef::Parse(absl::string_view text) {
-  for (Kind kind : {Kind::kVpc, Kind::kSubnet, Kind::kPort}) {
+  for (Kind kind : kAllKinds) {
     absl::string_view rest = text;
     if (absl::ConsumePrefix(&rest, KindName(kind)) && absl::ConsumePrefix(&rest, "/") &&
         !rest.empty()) {
@@ -57,6 +88,57 @@ std::string RouterPortName(absl::string_view subnet_id) {
 }
 std::string SwitchRouterPortName(absl::string_view subnet_id) {
   return absl::StrCat("pn-rtr-", subnet_id);
+}
+
+std::string PortGroupName(absl::string_view security_group_id) {
+  std::string name = absl::StrCat("pn_sg_", security_group_id);
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+std::string AclMatch(const model::SecurityGroupRule& rule, absl::string_view group) {
+  const bool v4 = rule.ethertype == IpFamily::kV4;
+  const bool ingress = rule.direction == model::Direction::kIngress;
+  const absl::string_view ip = v4 ? "ip4" : "ip6";
+  // Ingress: traffic to the group's ports, from the remote end; egress: the other way.
+  std::string match = absl::StrCat(ingress ? "outport" : "inport", " == @", group, " && ", ip);
+  const std::string remote = absl::StrCat(ip, ingress ? ".src" : ".dst");
+  if (rule.remote_ip_prefix && rule.remote_ip_prefix->length() > 0) {
+    absl::StrAppend(&match, " && ", remote, " == ", rule.remote_ip_prefix->ToString());
+  }
+  if (!rule.remote_group_id.empty()) {
+    absl::StrAppend(&match, " && ", remote, " == $", PortGroupName(rule.remote_group_id), "_", ip);
+  }
+  switch (rule.protocol) {
+    case model::kAnyProtocol:
+      break;
+    case model::kProtoTcp:
+    case model::kProtoUdp: {
+      const absl::string_view l4 = rule.protocol == model::kProtoTcp ? "tcp" : "udp";
+      absl::StrAppend(&match, " && ", l4);
+      if (rule.port_range_min) {
+        const int low = *rule.port_range_min;
+        const int high = rule.port_range_max.value_or(low);
+        if (low == high) {
+          absl::StrAppend(&match, " && ", l4, ".dst == ", low);
+        } else if (low > 1 || high < 65535) {
+          absl::StrAppend(&match, " && ", l4, ".dst >= ", low, " && ", l4, ".dst <= ", high);
+        }
+      }
+      break;
+    }
+    case model::kProtoIcmp:
+    case model::kProtoIcmpv6: {
+      const absl::string_view icmp = v4 ? "icmp4" : "icmp6";
+      absl::StrAppend(&match, " && ", icmp);
+      if (rule.icmp_type) absl::StrAppend(&match, " && ", icmp, ".type == ", *rule.icmp_type);
+      if (rule.icmp_code) absl::StrAppend(&match, " && ", icmp, ".code == ", *rule.icmp_code);
+      break;
+    }
+    default:
+      absl::StrAppend(&match, " && ip.proto == ", rule.protocol);
+  }
+  return match;
 }
 
 MacAddress GatewayMac(absl::string_view subnet_id) {
@@ -139,7 +221,55 @@ std::vector<DesiredRow> CompilePort(const model::Port& port) {
   lsp.columns["addresses"] = ovsdb::Datum::StringSet(addresses);
   lsp.columns["port_security"] = ovsdb::Datum::StringSet(port_security);
   lsp.columns["external_ids"] = ExternalIds(owner, port.meta);
+  if (port.port_security_enabled) {
+    // Port security off means no filtering at all: then the port is in no group.
+    lsp.groups.push_back(std::string(kDropGroupName));
+    for (const std::string& group : port.security_group_ids) {
+      lsp.groups.push_back(PortGroupName(group));
+    }
+  }
   return {std::move(lsp)};
+}
+
+std::vector<DesiredRow> CompileSecurityGroup(const model::SecurityGroup& group) {
+  const OwnerRef owner{OwnerRef::Kind::kSecurityGroup, group.meta.id};
+  const ovsdb::Datum external_ids = ExternalIds(owner, group.meta);
+  const std::string pg = PortGroupName(group.meta.id);
+  std::vector<DesiredRow> rows{PortGroup(pg, external_ids)};
+  for (const model::SecurityGroupRule& rule : group.rules) {
+    const bool ingress = rule.direction == model::Direction::kIngress;
+    rows.push_back(Acl(absl::StrCat("pn-", rule.id), pg, ingress ? "to-lport" : "from-lport",
+                       kAllowPriority, AclMatch(rule, pg), "allow-related", external_ids));
+  }
+  return rows;
+}
+
+std::vector<DesiredRow> CompileDefaultDeny() {
+  model::ObjectMeta meta;
+  meta.id = std::string(kDefaultDenyId);
+  meta.name = "default deny for ports with port security";
+  meta.org_id = meta.project_id = "*";
+  const ovsdb::Datum external_ids = ExternalIds({OwnerRef::Kind::kDefaultDeny, meta.id}, meta);
+  const std::string pg(kDropGroupName);
+  const std::string in = absl::StrCat("inport == @", pg);
+  const std::string out = absl::StrCat("outport == @", pg);
+  std::vector<DesiredRow> rows{PortGroup(pg, external_ids)};
+  auto acl = [&](const char* name, bool to_port, int priority, const std::string& match,
+                 absl::string_view action) {
+    rows.push_back(Acl(absl::StrCat("pn-drop-", name), pg, to_port ? "to-lport" : "from-lport",
+                       priority, match, action, external_ids));
+  };
+  acl("from-port", false, kDropPriority, in + " && ip", "drop");
+  acl("to-port", true, kDropPriority, out + " && ip", "drop");
+  // What the platform needs whatever the groups say: DHCP with OVN's own server, and IPv6
+  // neighbour discovery (router and neighbour solicitations and advertisements).
+  acl("dhcp4", false, kAllowPriority, in + " && ip4 && udp.src == 68 && udp.dst == 67", "allow");
+  acl("dhcp6", false, kAllowPriority, in + " && ip6 && udp.src == 546 && udp.dst == 547", "allow");
+  acl("nd-from-port", false, kAllowPriority, in + " && icmp6 && icmp6.type == {133, 134, 135, 136}",
+      "allow");
+  acl("nd-to-port", true, kAllowPriority, out + " && icmp6 && icmp6.type == {133, 134, 135, 136}",
+      "allow");
+  return rows;
 }
 
 }  // namespace plasmanet::reconcile

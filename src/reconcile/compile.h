@@ -7,7 +7,14 @@
 //             + Logical_Router_Port "pn-lrp-<subnet id>" on the VPC's router (gateway addresses)
 //             + Logical_Switch_Port "pn-rtr-<subnet id>" of type router, its switch-side peer
 //   Port   -> Logical_Switch_Port named by the port id (the iface-id the hypervisor sets on the
-//             VM's tap), with its MAC and addresses, and port security unless disabled
+//             VM's tap), with its MAC and addresses, and port security unless disabled; a
+//             member of its groups' Port_Groups and, with port security, of "pn_drop"
+//   Security group -> Port_Group "pn_sg_<id>" + one ACL "pn-<rule id>" per rule, allow-related
+//             at kAllowPriority; a remote group is matched by the address sets ovn-northd
+//             derives from that group's Port_Group ($pn_sg_<id>_ip4 / _ip6)
+//   (always) -> Port_Group "pn_drop" with the default deny: every IP packet to or from a member
+//             is dropped at kDropPriority, below every allow, except DHCP to OVN's server and
+//             IPv6 neighbour discovery (ARP is not IP and passes)
 //
 // Names are stable (ids, never the mutable display names) and contain only [a-z0-9-], valid
 // wherever OVN needs an identifier; the display name and project are in external_ids so
@@ -22,6 +29,7 @@
 #include <absl/strings/string_view.h>
 
 #include "model/port.h"
+#include "model/security_group.h"
 #include "model/subnet.h"
 #include "model/vpc.h"
 #include "ovsdb/datum.h"
@@ -31,7 +39,8 @@ namespace plasmanet::reconcile {
 
 // The object a row was compiled from: plasmanet:owner = "<kind>/<id>".
 struct OwnerRef {
-  enum class Kind { kVpc, kSubnet, kPort };
+  // kDefaultDeny has one object, id kDefaultDenyId: the shared drop group.
+  enum class Kind { kVpc, kSubnet, kSecurityGroup, kDefaultDeny, kPort };
   Kind kind = Kind::kVpc;
   std::string id;
 
@@ -39,7 +48,8 @@ struct OwnerRef {
   static std::optional<OwnerRef> Parse(absl::string_view text);
 
   friend bool operator==(const OwnerRef&, const OwnerRef&) = default;
-  // VPCs before subnets before ports: parents before the rows that reference them.
+  // VPCs before subnets before groups before ports: parents and groups before the rows that
+  // reference them or join them.
   friend auto operator<=>(const OwnerRef&, const OwnerRef&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const OwnerRef& o) {
@@ -55,12 +65,25 @@ struct DesiredRow {
   std::map<std::string, ovsdb::Datum> columns;
   // For rows of non-root tables: the name of the row of ParentTable(table) holding this one.
   std::string parent;
+  // For switch ports: the Port_Groups (by name) it belongs to; kept by mutating their "ports".
+  std::vector<std::string> groups;
 };
+
+inline constexpr absl::string_view kDefaultDenyId = "default-deny";
+inline constexpr absl::string_view kDropGroupName = "pn_drop";
+// Security group rules sit above the default deny, so a rule's allow always wins.
+inline constexpr int kAllowPriority = 1002;
+inline constexpr int kDropPriority = 1001;
 
 std::string RouterName(absl::string_view vpc_id);
 std::string SwitchName(absl::string_view subnet_id);
 std::string RouterPortName(absl::string_view subnet_id);
 std::string SwitchRouterPortName(absl::string_view subnet_id);
+// "pn_sg_<id with '_' for '-'>": Port_Group names appear in ACL matches (@name, $name_ip4) and
+// must match [a-zA-Z_.][a-zA-Z_.0-9]*.
+std::string PortGroupName(absl::string_view security_group_id);
+// The ACL match of one rule of the group named `group` (a Port_Group name).
+std::string AclMatch(const model::SecurityGroupRule& rule, absl::string_view group);
 // The subnet gateway's MAC: derived from the subnet id, so it survives a rebuild of NB;
 // locally administered unicast.
 MacAddress GatewayMac(absl::string_view subnet_id);
@@ -68,5 +91,7 @@ MacAddress GatewayMac(absl::string_view subnet_id);
 std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc);
 std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet);
 std::vector<DesiredRow> CompilePort(const model::Port& port);
+std::vector<DesiredRow> CompileSecurityGroup(const model::SecurityGroup& group);
+std::vector<DesiredRow> CompileDefaultDeny();
 
 }  // namespace plasmanet::reconcile

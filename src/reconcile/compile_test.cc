@@ -167,3 +167,127 @@ TEST(CompileTest, OwnerRefRoundTripsAndRejectsJunk) {
 
 }  // namespace
 }  // namespace plasmanet::reconcile
+
+namespace plasmanet::reconcile {
+namespace {
+
+model::SecurityGroupRule Rule(const model::SecurityGroupRuleSpec& spec) {
+  absl::StatusOr<model::SecurityGroupRule> rule = model::BuildSecurityGroupRule(spec);
+  EXPECT_TRUE(rule.ok()) << rule.status();
+  return rule.value_or(model::SecurityGroupRule{});
+}
+
+TEST(CompileTest, RulesBecomeMatchesOnTheGroupsPortsAndTheRemoteEnd) {
+  const std::string pg = PortGroupName("g-1");
+  struct Case {
+    model::SecurityGroupRuleSpec spec;
+    std::string match;
+  };
+  const std::vector<Case> cases = {
+      {{.direction = "ingress",
+        .ethertype = "IPv4",
+        .protocol = "tcp",
+        .port_range_min = 80,
+        .port_range_max = 80,
+        .remote_ip_prefix = "0.0.0.0/0"},
+       "outport == @pn_sg_g_1 && ip4 && tcp && tcp.dst == 80"},
+      {{.direction = "ingress",
+        .ethertype = "IPv4",
+        .protocol = "udp",
+        .port_range_min = 5000,
+        .port_range_max = 5100,
+        .remote_ip_prefix = "10.0.0.0/8"},
+       "outport == @pn_sg_g_1 && ip4 && ip4.src == 10.0.0.0/8 && udp && udp.dst >= 5000 && "
+       "udp.dst <= 5100"},
+      {{.direction = "egress", .ethertype = "IPv6", .protocol = "any"},
+       "inport == @pn_sg_g_1 && ip6"},
+      {{.direction = "egress",
+        .ethertype = "IPv4",
+        .protocol = "tcp",
+        .remote_ip_prefix = "192.168.0.0/16"},
+       "inport == @pn_sg_g_1 && ip4 && ip4.dst == 192.168.0.0/16 && tcp"},
+      {{.direction = "ingress",
+        .ethertype = "IPv4",
+        .protocol = "tcp",
+        .port_range_min = 5432,
+        .port_range_max = 5432,
+        .remote_group_id = "0b5c6d7e-0000-4000-8000-000000000001"},
+       "outport == @pn_sg_g_1 && ip4 && ip4.src == $pn_sg_0b5c6d7e_0000_4000_8000_000000000001_ip4"
+       " && tcp && tcp.dst == 5432"},
+      {{.direction = "ingress",
+        .ethertype = "IPv4",
+        .protocol = "icmp",
+        .icmp_type = 8,
+        .icmp_code = 0},
+       "outport == @pn_sg_g_1 && ip4 && icmp4 && icmp4.type == 8 && icmp4.code == 0"},
+      {{.direction = "ingress", .ethertype = "IPv6", .protocol = "icmpv6"},
+       "outport == @pn_sg_g_1 && ip6 && icmp6"},
+      {{.direction = "egress", .ethertype = "IPv4", .protocol = "47"},
+       "inport == @pn_sg_g_1 && ip4 && ip.proto == 47"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(AclMatch(Rule(c.spec), pg), c.match);
+  }
+}
+
+TEST(CompileTest, GroupBecomesAPortGroupWithOneAllowRelatedAclPerRule) {
+  model::SecurityGroup group{.meta = Meta("g-1", 40)};
+  group.rules.push_back(Rule({.direction = "ingress",
+                              .ethertype = "IPv4",
+                              .protocol = "tcp",
+                              .port_range_min = 22,
+                              .port_range_max = 22}));
+  group.rules.back().id = "r-1";
+  group.rules.push_back(Rule({.direction = "egress", .ethertype = "IPv4"}));
+  group.rules.back().id = "r-2";
+  const std::vector<DesiredRow> rows = CompileSecurityGroup(group);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].table, NbTable::kPortGroup);
+  EXPECT_EQ(rows[0].name, "pn_sg_g_1");
+  EXPECT_EQ(Column(rows[0], "external_ids").Lookup(kOwnerKey)->c_str(), std::string("sg/g-1"));
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].table, NbTable::kAcl);
+    EXPECT_EQ(rows[i].parent, "pn_sg_g_1");
+    EXPECT_EQ(Column(rows[i], "action").AsString(), "allow-related");
+    EXPECT_EQ(Column(rows[i], "priority").AsInteger(), kAllowPriority);
+  }
+  EXPECT_EQ(rows[1].name, "pn-r-1");
+  EXPECT_EQ(Column(rows[1], "direction").AsString(), "to-lport");
+  EXPECT_EQ(Column(rows[2], "direction").AsString(), "from-lport");
+  // The names are valid where OVN needs them: @pn_sg_g_1 in a match, ACL names up to 63 bytes.
+  EXPECT_EQ(PortGroupName("7f3e0c1a-0000-4000-8000-000000000001"),
+            "pn_sg_7f3e0c1a_0000_4000_8000_000000000001");
+}
+
+TEST(CompileTest, DefaultDenyDropsAllIpBelowEveryAllowButLetsDhcpAndNeighbourDiscoveryThrough) {
+  const std::vector<DesiredRow> rows = CompileDefaultDeny();
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0].name, kDropGroupName);
+  int drops = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const std::string action = Column(rows[i], "action").AsString();
+    if (action == "drop") {
+      ++drops;
+      EXPECT_EQ(Column(rows[i], "priority").AsInteger(), kDropPriority);
+      EXPECT_LT(kDropPriority, kAllowPriority);
+    } else {
+      EXPECT_EQ(Column(rows[i], "priority").AsInteger(), kAllowPriority) << rows[i].name;
+    }
+  }
+  EXPECT_EQ(drops, 2);  // one per direction
+}
+
+TEST(CompileTest, APortJoinsTheDropGroupAndItsGroupsOnlyWithPortSecurity) {
+  model::Port port = VmPort();
+  port.security_group_ids = {"g-1", "g-2"};
+  EXPECT_THAT(CompilePort(port)[0].groups,
+              ElementsAre(std::string(kDropGroupName), "pn_sg_g_1", "pn_sg_g_2"));
+  port.security_group_ids.clear();
+  EXPECT_THAT(CompilePort(port)[0].groups, ElementsAre(std::string(kDropGroupName)))
+      << "a port in no group is default deny";
+  port.port_security_enabled = false;
+  EXPECT_TRUE(CompilePort(port)[0].groups.empty()) << "port security off filters nothing";
+}
+
+}  // namespace
+}  // namespace plasmanet::reconcile

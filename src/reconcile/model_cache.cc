@@ -16,6 +16,7 @@ namespace {
 constexpr absl::string_view kVpcPrefix = "/v1/vpcs/";
 constexpr absl::string_view kSubnetPrefix = "/v1/subnets/";
 constexpr absl::string_view kPortPrefix = "/v1/ports/";
+constexpr absl::string_view kGroupPrefix = "/v1/security_groups/";
 
 template <typename T>
 std::optional<OwnerRef> ApplyTo(absl::flat_hash_map<std::string, T>& objects,
@@ -54,15 +55,24 @@ std::optional<ObjectChange> DecodeAs(OwnerRef owner, const store::KeyValue& kv, 
 
 }  // namespace
 
+const std::vector<absl::string_view>& ModelCache::ObjectPrefixes() {
+  static const auto* prefixes =
+      new std::vector<absl::string_view>{kVpcPrefix, kSubnetPrefix, kGroupPrefix, kPortPrefix};
+  return *prefixes;
+}
+
 bool ModelCache::IsObjectKey(absl::string_view key) {
-  return absl::StartsWith(key, kVpcPrefix) || absl::StartsWith(key, kSubnetPrefix) ||
-         absl::StartsWith(key, kPortPrefix);
+  for (absl::string_view prefix : ObjectPrefixes()) {
+    if (absl::StartsWith(key, prefix)) return true;
+  }
+  return false;
 }
 
 void ModelCache::Clear() {
   vpcs_.clear();
   subnets_.clear();
   ports_.clear();
+  groups_.clear();
   deleted_at_.clear();
 }
 
@@ -76,6 +86,10 @@ std::optional<ObjectChange> ModelCache::Decode(const store::KeyValue& kv, bool i
   }
   if (absl::ConsumePrefix(&id, kPortPrefix)) {
     return DecodeAs<model::Port>({OwnerRef::Kind::kPort, std::string(id)}, kv, is_delete);
+  }
+  if (absl::ConsumePrefix(&id, kGroupPrefix)) {
+    return DecodeAs<model::SecurityGroup>({OwnerRef::Kind::kSecurityGroup, std::string(id)}, kv,
+                                          is_delete);
   }
   return std::nullopt;
 }
@@ -104,16 +118,32 @@ std::vector<ObjectChange> ModelCache::DecodeAll(const std::vector<store::KeyValu
   return all;
 }
 
-std::optional<OwnerRef> ModelCache::Apply(ObjectChange change) {
+std::vector<OwnerRef> ModelCache::Apply(ObjectChange change) {
+  std::optional<OwnerRef> owner;
   switch (change.owner.kind) {
     case OwnerRef::Kind::kVpc:
-      return ApplyTo(vpcs_, deleted_at_, track_deletions_, std::move(change));
+      owner = ApplyTo(vpcs_, deleted_at_, track_deletions_, std::move(change));
+      break;
     case OwnerRef::Kind::kSubnet:
-      return ApplyTo(subnets_, deleted_at_, track_deletions_, std::move(change));
-    case OwnerRef::Kind::kPort:
-      return ApplyTo(ports_, deleted_at_, track_deletions_, std::move(change));
+      owner = ApplyTo(subnets_, deleted_at_, track_deletions_, std::move(change));
+      break;
+    case OwnerRef::Kind::kSecurityGroup:
+      owner = ApplyTo(groups_, deleted_at_, track_deletions_, std::move(change));
+      break;
+    case OwnerRef::Kind::kPort: {
+      const bool had_ports = !ports_.empty();
+      owner = ApplyTo(ports_, deleted_at_, track_deletions_, std::move(change));
+      // The drop group comes with the first port and goes with the last.
+      if (owner && had_ports != !ports_.empty()) {
+        return {*std::move(owner), {OwnerRef::Kind::kDefaultDeny, std::string(kDefaultDenyId)}};
+      }
+      break;
+    }
+    case OwnerRef::Kind::kDefaultDeny:
+      break;  // not a store object
   }
-  return std::nullopt;
+  if (!owner) return {};
+  return {*std::move(owner)};
 }
 
 std::vector<DesiredRow> ModelCache::Compile(const OwnerRef& owner) const {
@@ -129,6 +159,14 @@ std::vector<DesiredRow> ModelCache::Compile(const OwnerRef& owner) const {
     case OwnerRef::Kind::kPort:
       if (auto it = ports_.find(owner.id); it != ports_.end()) return CompilePort(it->second);
       break;
+    case OwnerRef::Kind::kSecurityGroup:
+      if (auto it = groups_.find(owner.id); it != groups_.end()) {
+        return CompileSecurityGroup(it->second);
+      }
+      break;
+    case OwnerRef::Kind::kDefaultDeny:
+      if (!ports_.empty() && owner.id == kDefaultDenyId) return CompileDefaultDeny();
+      break;
   }
   return {};
 }
@@ -143,7 +181,13 @@ std::vector<OwnerRef> ModelCache::Owners() const {
   owners.reserve(size());
   for (const auto& [id, vpc] : vpcs_) owners.push_back({OwnerRef::Kind::kVpc, id});
   for (const auto& [id, subnet] : subnets_) owners.push_back({OwnerRef::Kind::kSubnet, id});
+  for (const auto& [id, group] : groups_) {
+    owners.push_back({OwnerRef::Kind::kSecurityGroup, id});
+  }
   for (const auto& [id, port] : ports_) owners.push_back({OwnerRef::Kind::kPort, id});
+  if (!ports_.empty()) {
+    owners.push_back({OwnerRef::Kind::kDefaultDeny, std::string(kDefaultDenyId)});
+  }
   return owners;
 }
 

@@ -18,6 +18,8 @@ void NbIndex::Rebuild(const ovsdb::Replica& replica) {
   by_name_.clear();
   parent_of_.clear();
   children_of_.clear();
+  members_of_.clear();
+  groups_of_.clear();
   for (NbTable kind : kAllNbTables) {
     const ovsdb::TableReplica* table = replica.FindTable(NbTableName(kind));
     if (table == nullptr) continue;
@@ -29,16 +31,42 @@ void NbIndex::Apply(const ovsdb::Replica& replica, const ovsdb::RowChange& chang
                     std::vector<OwnerRef>* touched) {
   const std::optional<NbTable> kind = TableByName(change.table);
   if (!kind) return;
+  // A group whose members change touches the ports that joined or left, so a port removed
+  // from its group by someone else is put back.
+  std::vector<ovsdb::Uuid> members_before;
+  if (auto it = members_of_.find(change.uuid); it != members_of_.end()) {
+    members_before = it->second;
+  }
   if (const OwnedRow* before = Find(change.uuid)) {
     touched->push_back(before->owner);
     Remove(change.uuid);
   }
-  if (change.kind == ovsdb::RowChange::Kind::kDelete) return;
   const ovsdb::TableReplica* table = replica.FindTable(change.table);
-  const ovsdb::Row* row = table == nullptr ? nullptr : table->Find(change.uuid);
-  if (row == nullptr) return;
-  Index(*table, *kind, change.uuid, *row);
-  if (const OwnedRow* after = Find(change.uuid)) touched->push_back(after->owner);
+  const ovsdb::Row* row = table == nullptr || change.kind == ovsdb::RowChange::Kind::kDelete
+                              ? nullptr
+                              : table->Find(change.uuid);
+  if (row != nullptr) {
+    Index(*table, *kind, change.uuid, *row);
+    if (const OwnedRow* after = Find(change.uuid)) touched->push_back(after->owner);
+  }
+  std::vector<ovsdb::Uuid> members_after;
+  if (auto it = members_of_.find(change.uuid); it != members_of_.end()) {
+    members_after = it->second;
+  }
+  if (members_before != members_after) {
+    absl::flat_hash_set<ovsdb::Uuid> after(members_after.begin(), members_after.end());
+    absl::flat_hash_set<ovsdb::Uuid> before(members_before.begin(), members_before.end());
+    for (const ovsdb::Uuid& port : members_before) {
+      if (const OwnedRow* owned = Find(port); owned != nullptr && !after.contains(port)) {
+        touched->push_back(owned->owner);
+      }
+    }
+    for (const ovsdb::Uuid& port : members_after) {
+      if (const OwnedRow* owned = Find(port); owned != nullptr && !before.contains(port)) {
+        touched->push_back(owned->owner);
+      }
+    }
+  }
 }
 
 void NbIndex::Index(const ovsdb::TableReplica& table, NbTable kind, const ovsdb::Uuid& uuid,
@@ -52,9 +80,14 @@ void NbIndex::Index(const ovsdb::TableReplica& table, NbTable kind, const ovsdb:
   by_name_.try_emplace({kind, name}, uuid);
   rows_[uuid] = OwnedRow{kind, std::move(name), *std::move(owner)};
   if (IsRootTable(kind)) {
-    std::vector<ovsdb::Uuid> children = table.Get(row, "ports").AsUuids();
+    std::vector<ovsdb::Uuid> children = table.Get(row, ChildColumn(kind)).AsUuids();
     for (const ovsdb::Uuid& child : children) parent_of_[child] = uuid;
     children_of_[uuid] = std::move(children);
+  }
+  if (kind == NbTable::kPortGroup) {
+    std::vector<ovsdb::Uuid> members = table.Get(row, kMembersColumn).AsUuids();
+    for (const ovsdb::Uuid& port : members) groups_of_[port].insert(uuid);
+    members_of_[uuid] = std::move(members);
   }
 }
 
@@ -89,6 +122,15 @@ void NbIndex::Remove(const ovsdb::Uuid& uuid) {
     }
     children_of_.erase(children);
   }
+  if (auto members = members_of_.find(uuid); members != members_of_.end()) {
+    for (const ovsdb::Uuid& port : members->second) {
+      if (auto groups = groups_of_.find(port); groups != groups_of_.end()) {
+        groups->second.erase(uuid);
+        if (groups->second.empty()) groups_of_.erase(groups);
+      }
+    }
+    members_of_.erase(members);
+  }
   rows_.erase(it);
 }
 
@@ -113,6 +155,12 @@ std::optional<ovsdb::Uuid> NbIndex::ParentOf(const ovsdb::Uuid& child) const {
   auto it = parent_of_.find(child);
   if (it == parent_of_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<ovsdb::Uuid> NbIndex::GroupsOf(const ovsdb::Uuid& port) const {
+  auto it = groups_of_.find(port);
+  if (it == groups_of_.end()) return {};
+  return {it->second.begin(), it->second.end()};
 }
 
 std::vector<OwnerRef> NbIndex::Owners() const {

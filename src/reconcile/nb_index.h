@@ -1,6 +1,7 @@
-// NbIndex: which Northbound rows PlasmaNET owns, found by owner, by name, and by the parent row
-// that references them. Kept in step with the replica by applying the same row changes, so the
-// reconciler never scans the replica to answer "what does port X have in NB?".
+// NbIndex: which Northbound rows PlasmaNET owns, found by owner, by name, by the parent row
+// that references them, and (for switch ports) by the port groups that hold them. Kept in step with
+// the replica by applying the same row changes, so the reconciler never scans the replica to answer
+// "what does port X have in NB?".
 //
 // It remembers a row's owner after the row is gone from the replica, which is how a deletion
 // by someone else is traced back to the object whose rows must be restored.
@@ -41,8 +42,10 @@ class NbIndex {
   // The owned rows of `owner` (empty if none).
   std::vector<ovsdb::Uuid> RowsOf(const OwnerRef& owner) const;
   std::optional<ovsdb::Uuid> FindByName(NbTable table, const std::string& name) const;
-  // The owned root row whose "ports" references `child`.
+  // The owned root row whose ChildColumn references `child`.
   std::optional<ovsdb::Uuid> ParentOf(const ovsdb::Uuid& child) const;
+  // The owned Port_Groups whose "ports" hold the switch port `port`.
+  std::vector<ovsdb::Uuid> GroupsOf(const ovsdb::Uuid& port) const;
   // Every owner with at least one row.
   std::vector<OwnerRef> Owners() const;
 
@@ -58,6 +61,8 @@ class NbIndex {
   absl::flat_hash_map<std::pair<NbTable, std::string>, ovsdb::Uuid> by_name_;
   absl::flat_hash_map<ovsdb::Uuid, ovsdb::Uuid> parent_of_;
   absl::flat_hash_map<ovsdb::Uuid, std::vector<ovsdb::Uuid>> children_of_;
+  absl::flat_hash_map<ovsdb::Uuid, std::vector<ovsdb::Uuid>> members_of_;         // group -> ports
+  absl::flat_hash_map<ovsdb::Uuid, absl::flat_hash_set<ovsdb::Uuid>> groups_of_;  // port -> groups
 };
 
 }  // namespace plasmanet::reconcile

@@ -12,16 +12,32 @@ absl::string_view NbTableName(NbTable table) {
       return "Logical_Switch";
     case NbTable::kLogicalSwitchPort:
       return "Logical_Switch_Port";
+    case NbTable::kPortGroup:
+      return "Port_Group";
+    case NbTable::kAcl:
+      return "ACL";
   }
   return "";
 }
 
 bool IsRootTable(NbTable table) {
-  return table == NbTable::kLogicalRouter || table == NbTable::kLogicalSwitch;
+  return table == NbTable::kLogicalRouter || table == NbTable::kLogicalSwitch ||
+         table == NbTable::kPortGroup;
 }
 
 NbTable ParentTable(NbTable child) {
-  return child == NbTable::kLogicalRouterPort ? NbTable::kLogicalRouter : NbTable::kLogicalSwitch;
+  switch (child) {
+    case NbTable::kLogicalRouterPort:
+      return NbTable::kLogicalRouter;
+    case NbTable::kAcl:
+      return NbTable::kPortGroup;
+    default:
+      return NbTable::kLogicalSwitch;
+  }
+}
+
+absl::string_view ChildColumn(NbTable parent) {
+  return parent == NbTable::kPortGroup ? "acls" : "ports";
 }
 
 const std::vector<ovsdb::TableColumns>& MonitoredNbColumns() {
@@ -31,6 +47,8 @@ const std::vector<ovsdb::TableColumns>& MonitoredNbColumns() {
       {"Logical_Switch", {"name", "ports", "external_ids"}},
       {"Logical_Switch_Port",
        {"name", "type", "addresses", "port_security", "options", "enabled", "up", "external_ids"}},
+      {"Port_Group", {"name", "ports", "acls", "external_ids"}},
+      {"ACL", {"name", "priority", "direction", "match", "action", "external_ids"}},
   };
   return *columns;
 }

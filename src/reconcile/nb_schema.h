@@ -17,28 +17,44 @@
 
 namespace plasmanet::reconcile {
 
-enum class NbTable { kLogicalRouter, kLogicalRouterPort, kLogicalSwitch, kLogicalSwitchPort };
+enum class NbTable {
+  kLogicalRouter,
+  kLogicalRouterPort,
+  kLogicalSwitch,
+  kLogicalSwitchPort,
+  kPortGroup,
+  kAcl,
+};
 
 inline constexpr NbTable kAllNbTables[] = {NbTable::kLogicalRouter, NbTable::kLogicalRouterPort,
-                                           NbTable::kLogicalSwitch, NbTable::kLogicalSwitchPort};
+                                           NbTable::kLogicalSwitch, NbTable::kLogicalSwitchPort,
+                                           NbTable::kPortGroup,     NbTable::kAcl};
 
 absl::string_view NbTableName(NbTable table);  // "Logical_Router", ...
 
-// Root tables hold their rows by themselves; the others exist only while a root row's "ports"
-// column references them (OVSDB garbage-collects unreferenced non-root rows).
+// Root tables hold their rows by themselves; the others exist only while a root row references
+// them (OVSDB garbage-collects unreferenced non-root rows).
 bool IsRootTable(NbTable table);
 
-// The table whose "ports" column references rows of `child` (Logical_Router for
-// Logical_Router_Port, Logical_Switch for Logical_Switch_Port).
+// The table whose rows reference rows of `child` (Logical_Router for Logical_Router_Port,
+// Logical_Switch for Logical_Switch_Port, Port_Group for ACL)...
 NbTable ParentTable(NbTable child);
+// ...and the column of the parent that holds the references: "ports", or "acls" for ACLs.
+absl::string_view ChildColumn(NbTable parent);
+
+// Port_Group.ports is not a parent-child reference but a membership (weak references to
+// switch ports): a port belongs to its security groups' port groups and, with port security
+// on, to the shared drop group. The switch port's compiled row lists the groups by name.
+inline constexpr absl::string_view kMembersColumn = "ports";
 
 inline constexpr absl::string_view kOwnerKey = "plasmanet:owner";
 inline constexpr absl::string_view kRevisionKey = "plasmanet:revision";
 inline constexpr absl::string_view kProjectKey = "plasmanet:project";
 inline constexpr absl::string_view kNameKey = "plasmanet:name";
 
-// The monitored columns per table: those the compiler writes, plus "ports" (references the
-// reconciler maintains by mutation) and Logical_Switch_Port.up (port status, set by northd).
+// The monitored columns per table: those the compiler writes, plus the reference columns the
+// reconciler maintains by mutation ("ports", "acls") and Logical_Switch_Port.up (port status,
+// set by northd).
 const std::vector<ovsdb::TableColumns>& MonitoredNbColumns();
 
 }  // namespace plasmanet::reconcile

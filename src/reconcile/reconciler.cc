@@ -11,7 +11,6 @@
 namespace plasmanet::reconcile {
 namespace {
 
-constexpr absl::string_view kObjectPrefixes[] = {"/v1/vpcs/", "/v1/subnets/", "/v1/ports/"};
 constexpr int64_t kSnapshotPageSize = 10000;
 
 bool OutcomeUnknown(const absl::Status& status) {
@@ -123,7 +122,7 @@ void Reconciler::WatchStore() {
       std::vector<store::KeyValue> objects;
       std::optional<int64_t> watch_from;  // the first page's revision (0 is a real one)
       absl::Status failed;
-      for (absl::string_view prefix : kObjectPrefixes) {
+      for (absl::string_view prefix : ModelCache::ObjectPrefixes()) {
         store::RangeRequest request{.prefix = std::string(prefix), .limit = kSnapshotPageSize};
         while (failed.ok()) {
           absl::StatusOr<store::RangeResult> page = store_.Range(request);
@@ -266,10 +265,10 @@ void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
       for (const OwnerRef& owner : index_.Owners()) dirty_.insert(owner);
     }
     for (ObjectChange& change : input.changes) {
-      if (std::optional<OwnerRef> owner = cache_.Apply(std::move(change))) {
-        drift_suspects_.erase(*owner);
-        refused_.erase(*owner);
-        dirty_.insert(*std::move(owner));
+      for (OwnerRef& owner : cache_.Apply(std::move(change))) {
+        drift_suspects_.erase(owner);
+        refused_.erase(owner);
+        dirty_.insert(std::move(owner));
       }
     }
     seen_revision_ = std::max(seen_revision_, input.revision);

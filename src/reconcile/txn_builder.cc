@@ -53,6 +53,7 @@ TxnCounts TxnBuilder::Add(const OwnerRef& owner, const std::vector<DesiredRow>& 
       continue;
     }
     UpdateIfChanged(it->second, row, counts);
+    if (row.table == NbTable::kLogicalSwitchPort) SyncGroups(it->second, it->second, row, counts);
     actual.erase(it);
   }
   for (const DesiredRow* row : unmatched) {
@@ -62,6 +63,9 @@ TxnCounts TxnBuilder::Add(const OwnerRef& owner, const std::vector<DesiredRow>& 
                                 [&](const auto& entry) { return entry.first.first == row->table; });
     if (renamed != actual.end()) {
       UpdateIfChanged(renamed->second, *row, counts);
+      if (row->table == NbTable::kLogicalSwitchPort) {
+        SyncGroups(renamed->second, renamed->second, *row, counts);
+      }
       actual.erase(renamed);
     } else {
       Insert(*row, counts);
@@ -75,22 +79,52 @@ TxnCounts TxnBuilder::Add(const OwnerRef& owner, const std::vector<DesiredRow>& 
   return counts;
 }
 
-std::optional<TxnBuilder::Target> TxnBuilder::FindParent(NbTable child_table,
-                                                         const std::string& parent_name) const {
-  const NbTable parent_table = ParentTable(child_table);
-  if (auto it = inserted_.find({parent_table, parent_name}); it != inserted_.end()) {
+std::optional<TxnBuilder::Target> TxnBuilder::FindRoot(NbTable table,
+                                                       const std::string& name) const {
+  if (auto it = inserted_.find({table, name}); it != inserted_.end()) {
     return Target{.named = it->second.first};
   }
-  if (std::optional<ovsdb::Uuid> uuid = index_.FindByName(parent_table, parent_name)) {
+  if (std::optional<ovsdb::Uuid> uuid = index_.FindByName(table, name)) {
     return Target{.uuid = *uuid};
   }
   return std::nullopt;
 }
 
+void TxnBuilder::AddToInsertedRow(NbTable table, const std::string& name, absl::string_view column,
+                                  ovsdb::Atom child) {
+  const size_t op = inserted_.at({table, name}).second;
+  nlohmann::json& refs = ops_[op]["row"][std::string(column)];
+  if (refs.is_null()) refs = nlohmann::json::array({"set", nlohmann::json::array()});
+  refs[1].push_back(ovsdb::AtomToJson(child));
+}
+
+void TxnBuilder::SyncGroups(const ovsdb::Atom& port, const std::optional<ovsdb::Uuid>& existing,
+                            const DesiredRow& row, TxnCounts& counts) {
+  std::vector<ovsdb::Uuid> current =
+      existing ? index_.GroupsOf(*existing) : std::vector<ovsdb::Uuid>{};
+  for (const std::string& group : row.groups) {
+    std::optional<Target> target = FindRoot(NbTable::kPortGroup, group);
+    if (!target) {
+      ++counts.blocked;  // the group is not in NB yet: try again when it is
+      continue;
+    }
+    if (!target->named.empty()) {
+      AddToInsertedRow(NbTable::kPortGroup, group, kMembersColumn, port);
+      continue;
+    }
+    if (auto it = std::find(current.begin(), current.end(), target->uuid); it != current.end()) {
+      current.erase(it);  // already a member
+      continue;
+    }
+    join_[target->uuid].push_back(port);
+  }
+  for (const ovsdb::Uuid& group : current) leave_[group].push_back(port);  // left the group
+}
+
 void TxnBuilder::Insert(const DesiredRow& row, TxnCounts& counts) {
   std::optional<Target> parent;
   if (!IsRootTable(row.table)) {
-    parent = FindParent(row.table, row.parent);
+    parent = FindRoot(ParentTable(row.table), row.parent);
     if (!parent) {
       ++counts.blocked;
       return;
@@ -107,16 +141,15 @@ void TxnBuilder::Insert(const DesiredRow& row, TxnCounts& counts) {
   op["uuid-name"] = named;
   op["row"] = std::move(values);
   ++counts.inserted;
+  const ovsdb::Atom self = ovsdb::NamedUuid{named};
+  if (row.table == NbTable::kLogicalSwitchPort) SyncGroups(self, std::nullopt, row, counts);
   if (!parent) return;
-  const ovsdb::Atom child = ovsdb::NamedUuid{named};
+  const NbTable parent_table = ParentTable(row.table);
   if (!parent->named.empty()) {
     // The parent is inserted by this transaction too: list the child in its row.
-    const size_t parent_op = inserted_.at({ParentTable(row.table), row.parent}).second;
-    nlohmann::json& ports = ops_[parent_op]["row"]["ports"];
-    if (ports.is_null()) ports = nlohmann::json::array({"set", nlohmann::json::array()});
-    ports[1].push_back(ovsdb::AtomToJson(child));
+    AddToInsertedRow(parent_table, row.parent, ChildColumn(parent_table), self);
   } else {
-    attach_[{ParentTable(row.table), parent->uuid}].push_back(child);
+    attach_[{parent_table, parent->uuid}].push_back(self);
   }
 }
 
@@ -161,18 +194,26 @@ void TxnBuilder::Delete(NbTable table, const ovsdb::Uuid& uuid, TxnCounts& count
 nlohmann::json TxnBuilder::Build() {
   nlohmann::json ops = std::move(ops_);
   ops_ = nlohmann::json::array();
-  auto mutate = [&](const auto& by_parent, const char* mutator) {
-    for (const auto& [parent, children] : by_parent) {
-      ops.push_back(
-          {{"op", "mutate"},
-           {"table", NbTableName(parent.first)},
-           {"where", WhereUuid(parent.second)},
-           {"mutations", nlohmann::json::array({nlohmann::json::array(
-                             {"ports", mutator, ovsdb::Datum::Set(children).ToJson()})})}});
-    }
+  auto mutate = [&](NbTable table, const ovsdb::Uuid& row, absl::string_view column,
+                    const char* mutator, const std::vector<ovsdb::Atom>& refs) {
+    ops.push_back({{"op", "mutate"},
+                   {"table", NbTableName(table)},
+                   {"where", WhereUuid(row)},
+                   {"mutations", nlohmann::json::array({nlohmann::json::array(
+                                     {column, mutator, ovsdb::Datum::Set(refs).ToJson()})})}});
   };
-  mutate(detach_, "delete");
-  mutate(attach_, "insert");
+  for (const auto& [parent, children] : detach_) {
+    mutate(parent.first, parent.second, ChildColumn(parent.first), "delete", children);
+  }
+  for (const auto& [parent, children] : attach_) {
+    mutate(parent.first, parent.second, ChildColumn(parent.first), "insert", children);
+  }
+  for (const auto& [group, ports] : leave_) {
+    mutate(NbTable::kPortGroup, group, kMembersColumn, "delete", ports);
+  }
+  for (const auto& [group, ports] : join_) {
+    mutate(NbTable::kPortGroup, group, kMembersColumn, "insert", ports);
+  }
   return ops;
 }
 

@@ -10,7 +10,10 @@
 // routers and switches to their ports are changed with "mutate" (insert/delete single uuids),
 // never by rewriting the "ports" set, so ports someone else attached to our switches survive,
 // and the mutations for many ports of one switch are merged into one operation. A new
-// switch's or router's ports go straight into its insert.
+// switch's or router's ports go straight into its insert. Port groups are kept the same way:
+// their ACLs are children ("acls"), and a switch port's memberships (DesiredRow::groups) are
+// added to and removed from the groups' "ports" by mutation, one port at a time, so a drop
+// group holding every port of the cloud is never rewritten.
 #pragma once
 
 #include <map>
@@ -32,8 +35,8 @@ struct TxnCounts {
   size_t inserted = 0;
   size_t updated = 0;
   size_t deleted = 0;
-  // Rows left out because the router or switch they belong on is neither in NB nor being
-  // created (their owner stays dirty).
+  // Rows (or memberships) left out because the router, switch or port group they belong on is
+  // neither in NB nor being created (their owner stays dirty).
   size_t blocked = 0;
 
   size_t changes() const { return inserted + updated + deleted; }
@@ -61,7 +64,13 @@ class TxnBuilder {
   void Insert(const DesiredRow& row, TxnCounts& counts);
   void UpdateIfChanged(const ovsdb::Uuid& uuid, const DesiredRow& row, TxnCounts& counts);
   void Delete(NbTable table, const ovsdb::Uuid& uuid, TxnCounts& counts);
-  std::optional<Target> FindParent(NbTable child_table, const std::string& parent_name) const;
+  std::optional<Target> FindRoot(NbTable table, const std::string& name) const;
+  // Appends `child` to the reference column of a root row inserted by this transaction.
+  void AddToInsertedRow(NbTable table, const std::string& name, absl::string_view column,
+                        ovsdb::Atom child);
+  // Makes the switch port `port` (in NB, or inserted here) a member of exactly `row.groups`.
+  void SyncGroups(const ovsdb::Atom& port, const std::optional<ovsdb::Uuid>& existing,
+                  const DesiredRow& row, TxnCounts& counts);
 
   const ovsdb::Replica& replica_;
   const NbIndex& index_;
@@ -73,6 +82,9 @@ class TxnBuilder {
   // Children to add to / remove from existing parents.
   std::map<std::pair<NbTable, ovsdb::Uuid>, std::vector<ovsdb::Atom>> attach_;
   std::map<std::pair<NbTable, ovsdb::Uuid>, std::vector<ovsdb::Atom>> detach_;
+  // Switch ports to add to / remove from existing port groups.
+  std::map<ovsdb::Uuid, std::vector<ovsdb::Atom>> join_;
+  std::map<ovsdb::Uuid, std::vector<ovsdb::Atom>> leave_;
 };
 
 }  // namespace plasmanet::reconcile

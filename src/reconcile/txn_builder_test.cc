@@ -107,18 +107,77 @@ TEST_F(TxnBuilderTest, EmptyNbGetsEverythingInOneTransactionWithPortsInTheirPare
   TxnBuilder builder(replica_, index_);
   builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(Vpc()));
   builder.Add({OwnerRef::Kind::kSubnet, "s-1"}, CompileSubnet(Subnet()));
+  builder.Add({OwnerRef::Kind::kDefaultDeny, std::string(kDefaultDenyId)}, CompileDefaultDeny());
   builder.Add({OwnerRef::Kind::kPort, "p-1"}, CompilePort(Port()));
-  EXPECT_EQ(builder.counts().inserted, 5u);
+  EXPECT_EQ(builder.counts().inserted, 12u);
   EXPECT_EQ(builder.counts().blocked, 0u);
   nlohmann::json ops = builder.Build();
-  EXPECT_THAT(OpNames(ops), ElementsAre("insert Logical_Router", "insert Logical_Switch",
-                                        "insert Logical_Router_Port", "insert Logical_Switch_Port",
-                                        "insert Logical_Switch_Port"));
-  // No mutations: the router lists its port and the switch its two ports in their inserts.
+  EXPECT_THAT(OpNames(ops),
+              ElementsAre("insert Logical_Router", "insert Logical_Switch",
+                          "insert Logical_Router_Port", "insert Logical_Switch_Port",
+                          "insert Port_Group", "insert ACL", "insert ACL", "insert ACL",
+                          "insert ACL", "insert ACL", "insert ACL", "insert Logical_Switch_Port"));
+  // No mutations: the router lists its port, the switch its two ports, the drop group its ACLs
+  // and its member port in their inserts.
   EXPECT_EQ(ops[0]["row"]["ports"], nlohmann::json::parse(R"(["set", [["named-uuid", "row2"]]])"))
       << ops[0].dump();
   EXPECT_EQ(ops[1]["row"]["ports"][0], "set");
   EXPECT_EQ(ops[1]["row"]["ports"][1].size(), 2u) << ops[1].dump();
+  EXPECT_EQ(ops[4]["row"]["acls"][1].size(), 6u) << ops[4].dump();
+  EXPECT_EQ(ops[4]["row"]["ports"], nlohmann::json::parse(R"(["set", [["named-uuid", "row11"]]])"))
+      << ops[4].dump();
+}
+
+TEST_F(TxnBuilderTest, APortJoinsAndLeavesGroupsByMutationAndWaitsForAGroupNotInNb) {
+  // NB holds p-1 in the drop group and in group g-old; p-1 now wants g-new (not in NB) and
+  // the drop group.
+  const std::string old_group = PortGroupName("g-old");
+  Apply(R"({
+    "Logical_Switch_Port": {")" +
+        std::string(kPortUuid) + R"(": {"initial": {"name": "p-1",
+        "external_ids": ["map", [["plasmanet:owner", "port/p-1"]]]}}},
+    "Port_Group": {
+      "55555555-5555-5555-5555-555555555555": {"initial": {"name": "pn_drop",
+        "ports": ["uuid", ")" +
+        std::string(kPortUuid) + R"("],
+        "external_ids": ["map", [["plasmanet:owner", "platform/default-deny"]]]}},
+      "66666666-6666-6666-6666-666666666666": {"initial": {"name": ")" +
+        old_group + R"(",
+        "ports": ["uuid", ")" +
+        std::string(kPortUuid) + R"("],
+        "external_ids": ["map", [["plasmanet:owner", "sg/g-old"]]]}}}
+  })");
+  ASSERT_THAT(index_.GroupsOf(*ovsdb::Uuid::Parse(kPortUuid)), ::testing::SizeIs(2));
+  DesiredRow row = CompilePort(Port())[0];
+  row.groups = {std::string(kDropGroupName), PortGroupName("g-new")};
+
+  TxnBuilder builder(replica_, index_);
+  const TxnCounts counts = builder.Add({OwnerRef::Kind::kPort, "p-1"}, {row});
+  EXPECT_EQ(counts.blocked, 1u) << "g-new is not in NB: the port must stay dirty";
+  nlohmann::json ops = builder.Build();
+  // It leaves g-old by one mutation and stays in pn_drop untouched.
+  ASSERT_THAT(OpNames(ops), ::testing::Contains("mutate Port_Group"));
+  const nlohmann::json& leave = ops.back();
+  EXPECT_EQ(leave["where"][0][2][1], "66666666-6666-6666-6666-666666666666") << ops.dump();
+  EXPECT_EQ(leave["mutations"][0][0], "ports");
+  EXPECT_EQ(leave["mutations"][0][1], "delete");
+
+  // Once g-new exists, the port joins it by mutation and nothing is blocked.
+  Apply(R"({"Port_Group": {"77777777-7777-7777-7777-777777777777": {"initial": {"name": ")" +
+        PortGroupName("g-new") +
+        R"(", "external_ids": ["map", [["plasmanet:owner", "sg/g-new"]]]}}}})");
+  TxnBuilder again(replica_, index_);
+  EXPECT_EQ(again.Add({OwnerRef::Kind::kPort, "p-1"}, {row}).blocked, 0u);
+  const nlohmann::json join = again.Build();
+  const nlohmann::json insert = nlohmann::json::parse(
+      R"([["ports", "insert", ["uuid", "33333333-3333-3333-3333-333333333333"]]])");
+  bool joined = false;
+  for (const nlohmann::json& op : join) {
+    joined |= op["op"] == "mutate" &&
+              op["where"][0][2][1] == "77777777-7777-7777-7777-777777777777" &&
+              op["mutations"] == insert;
+  }
+  EXPECT_TRUE(joined) << join.dump();
 }
 
 TEST_F(TxnBuilderTest, PortWithoutItsSwitchIsBlockedNotSent) {
