@@ -29,6 +29,7 @@ using ::plasmanet::testing::OvsdbCluster;
 using ::plasmanet::testing::OvsdbServer;
 using ::plasmanet::testing::RunNbctl;
 using ::plasmanet::testing::WaitFor;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -54,6 +55,8 @@ std::string NbSnapshot(const std::string& remote) {
   add_table("Logical_Router_Port", "name,mac,networks,external_ids");
   add_table("Logical_Switch", "name,external_ids");
   add_table("Logical_Switch_Port", "name,type,addresses,port_security,options,external_ids");
+  add_table("Port_Group", "name,external_ids");
+  add_table("ACL", "name,priority,direction,match,action,external_ids");
   const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} ");
   for (const auto& [table, list_ports] :
        {std::pair<std::string, std::string>{"Logical_Switch", "lsp-list"},
@@ -415,6 +418,135 @@ TEST_F(ReconcilerTest, NbKilledAndRestartedDuringABurstConvergesWithNothingLost)
 }
 
 // The same service-layer fixture, with a three-member Raft cluster as NB.
+// The names of the switch ports in the port group `group` (empty if there is no such group).
+std::vector<std::string> GroupMembers(const std::string& remote, const std::string& group) {
+  std::vector<std::string> names;
+  const std::string uuids =
+      Nbctl(remote, {"--bare", "--columns=ports", "find", "Port_Group", "name=" + group});
+  for (absl::string_view uuid : absl::StrSplit(uuids, absl::ByAnyChar(" \n"), absl::SkipEmpty())) {
+    names.push_back(Nbctl(
+        remote, {"--bare", "--columns=name", "list", "Logical_Switch_Port", std::string(uuid)}));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// How many rows of `table` the object `owner` ("sg/<id>", "platform/default-deny") has in NB.
+int RowsOwnedBy(const std::string& remote, const std::string& table, const std::string& owner) {
+  const std::string out = Nbctl(remote, {"--bare", "--columns=_uuid", "find", table,
+                                         "external_ids:\"plasmanet:owner\"=\"" + owner + "\""});
+  const std::vector<absl::string_view> rows = absl::StrSplit(out, '\n', absl::SkipEmpty());
+  return static_cast<int>(rows.size());
+}
+
+TEST_F(ReconcilerTest, GroupsBecomePortGroupsWithTheirRulesAndPortsJoinAndLeaveThem) {
+  StartReconciler(Remote());
+  model::Vpc vpc = MakeVpc(alice_);
+  model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.1.0/24");
+  absl::StatusOr<model::SecurityGroup> web = svc().security_groups.Create(alice_, {.name = "web"});
+  ASSERT_THAT(web, IsOk());
+  absl::StatusOr<model::SecurityGroup> with_http =
+      svc().security_groups.AddRule(alice_, web->meta.id,
+                                    {.direction = "ingress",
+                                     .ethertype = "IPv4",
+                                     .protocol = "tcp",
+                                     .port_range_min = 80,
+                                     .port_range_max = 80});
+  ASSERT_THAT(with_http, IsOk());
+  absl::StatusOr<model::Port> in_web = svc().ports.Create(
+      alice_, {.subnet_id = subnet.meta.id, .security_group_ids = {{web->meta.id}}});
+  ASSERT_THAT(in_web, IsOk());
+  model::Port in_default = MakePort(alice_, subnet.meta.id);
+  absl::StatusOr<model::Port> unfiltered =
+      svc().ports.Create(alice_, {.subnet_id = subnet.meta.id,
+                                  .security_group_ids = std::vector<std::string>{},
+                                  .port_security_enabled = false});
+  ASSERT_THAT(unfiltered, IsOk());
+  Converge();
+
+  const std::string web_pg = PortGroupName(web->meta.id);
+  const std::string default_pg = PortGroupName(in_default.security_group_ids.at(0));
+  const std::string sg_owner = "sg/" + web->meta.id;
+  // Two egress rules every new group starts with, and tcp/80: three ACLs on the group.
+  EXPECT_EQ(RowsOwnedBy(Remote(), "ACL", sg_owner), 3);
+  EXPECT_THAT(GroupMembers(Remote(), web_pg), ElementsAre(in_web->meta.id));
+  EXPECT_THAT(GroupMembers(Remote(), default_pg), ElementsAre(in_default.meta.id));
+  // Default deny for both ports with port security; the port without it is in no group.
+  std::vector<std::string> filtered = {in_web->meta.id, in_default.meta.id};
+  std::sort(filtered.begin(), filtered.end());
+  EXPECT_EQ(GroupMembers(Remote(), std::string(kDropGroupName)), filtered);
+  EXPECT_EQ(Get("ACL",
+                Nbctl(Remote(), {"--bare", "--columns=_uuid", "find", "ACL",
+                                 "name=pn-" + with_http->rules.back().id}),
+                "match"),
+            "outport == @" + web_pg + " && ip4 && tcp && tcp.dst == 80");
+
+  // Someone takes a port out of the drop group: it is put back (default deny is not optional).
+  const std::string lsp_uuid = Nbctl(
+      Remote(),
+      {"--bare", "--columns=_uuid", "find", "Logical_Switch_Port", "name=" + in_default.meta.id});
+  Nbctl(Remote(), {"remove", "Port_Group", std::string(kDropGroupName), "ports", lsp_uuid});
+  EXPECT_TRUE(
+      WaitFor([&] { return GroupMembers(Remote(), std::string(kDropGroupName)) == filtered; },
+              absl::Seconds(5)))
+      << "the port was not put back into " << kDropGroupName;
+
+  // A rule removed is an ACL removed; a port moved between groups leaves one and joins the
+  // other; a deleted group takes its port group and ACLs with it.
+  ASSERT_THAT(svc().security_groups.RemoveRule(alice_, web->meta.id, with_http->rules.back().id),
+              IsOk());
+  ASSERT_THAT(svc().ports.Update(alice_, in_web->meta.id, "",
+                                 {.security_group_ids = in_default.security_group_ids}),
+              IsOk());
+  Converge();
+  EXPECT_EQ(RowsOwnedBy(Remote(), "ACL", sg_owner), 2);
+  EXPECT_THAT(GroupMembers(Remote(), web_pg), ::testing::IsEmpty());
+  EXPECT_EQ(GroupMembers(Remote(), default_pg), filtered);
+  ASSERT_THAT(svc().security_groups.Delete(alice_, web->meta.id), IsOk());
+  Converge();
+  EXPECT_EQ(RowsOwnedBy(Remote(), "Port_Group", sg_owner), 0);
+  EXPECT_EQ(RowsOwnedBy(Remote(), "ACL", sg_owner), 0);
+}
+
+TEST_F(ReconcilerTest, AclCountGrowsWithRulesNotWithPorts) {
+  StartReconciler(Remote());
+  model::Vpc vpc = MakeVpc(alice_);
+  model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.0.0/22");
+  absl::StatusOr<model::SecurityGroup> group =
+      svc().security_groups.Create(alice_, {.name = "app"});
+  ASSERT_THAT(group, IsOk());
+  for (int port = 1000; group->rules.size() < 20; ++port) {  // 2 egress rules + 18 ingress
+    group = svc().security_groups.AddRule(alice_, group->meta.id,
+                                          {.direction = "ingress",
+                                           .ethertype = "IPv4",
+                                           .protocol = "tcp",
+                                           .port_range_min = port,
+                                           .port_range_max = port});
+    ASSERT_THAT(group, IsOk());
+  }
+  auto add_ports = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_THAT(svc().ports.Create(alice_, {.subnet_id = subnet.meta.id,
+                                              .security_group_ids = {{group->meta.id}}}),
+                  IsOk());
+    }
+    Converge(absl::Seconds(60));
+  };
+  auto total = [&](const std::string& table) {
+    const std::string out = Nbctl(Remote(), {"--bare", "--columns=_uuid", "list", table});
+    return std::count(out.begin(), out.end(), '\n') + (out.empty() ? 0 : 1);
+  };
+  add_ports(10);
+  const auto acls_at_10 = total("ACL");
+  const auto groups_at_10 = total("Port_Group");
+  add_ports(990);
+  EXPECT_EQ(GroupMembers(Remote(), PortGroupName(group->meta.id)).size(), 1000u);
+  EXPECT_EQ(RowsOwnedBy(Remote(), "ACL", "sg/" + group->meta.id), 20);
+  EXPECT_EQ(total("ACL"), acls_at_10) << "1,000 ports must not add a single ACL";
+  EXPECT_EQ(total("Port_Group"), groups_at_10);
+  RecordProperty("acls_at_1000_ports", std::to_string(total("ACL")));
+}
+
 class ReconcilerClusterTest : public service::ServiceTest {
  protected:
   void SetUp() override { ASSERT_THAT(cluster_.Start(), IsOk()); }

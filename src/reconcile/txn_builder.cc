@@ -75,6 +75,7 @@ TxnCounts TxnBuilder::Add(const OwnerRef& owner, const std::vector<DesiredRow>& 
   counts_.inserted += counts.inserted;
   counts_.updated += counts.updated;
   counts_.deleted += counts.deleted;
+  counts_.memberships += counts.memberships;
   counts_.blocked += counts.blocked;
   return counts;
 }
@@ -117,8 +118,12 @@ void TxnBuilder::SyncGroups(const ovsdb::Atom& port, const std::optional<ovsdb::
       continue;
     }
     join_[target->uuid].push_back(port);
+    ++counts.memberships;
   }
-  for (const ovsdb::Uuid& group : current) leave_[group].push_back(port);  // left the group
+  for (const ovsdb::Uuid& group : current) {  // left the group
+    leave_[group].push_back(port);
+    ++counts.memberships;
+  }
 }
 
 void TxnBuilder::Insert(const DesiredRow& row, TxnCounts& counts) {

@@ -35,11 +35,13 @@ struct TxnCounts {
   size_t inserted = 0;
   size_t updated = 0;
   size_t deleted = 0;
+  // Switch ports added to or removed from port groups.
+  size_t memberships = 0;
   // Rows (or memberships) left out because the router, switch or port group they belong on is
   // neither in NB nor being created (their owner stays dirty).
   size_t blocked = 0;
 
-  size_t changes() const { return inserted + updated + deleted; }
+  size_t changes() const { return inserted + updated + deleted + memberships; }
 };
 
 class TxnBuilder {

@@ -1,5 +1,6 @@
 #include "e2e/e2e_test.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include <absl/strings/str_cat.h>
@@ -59,6 +60,7 @@ void E2eTest::StartDaemon(bool with_ovn) {
   vpcs_ = v1::VpcService::NewStub(channel_);
   subnets_ = v1::SubnetService::NewStub(channel_);
   ports_ = v1::PortService::NewStub(channel_);
+  groups_ = v1::SecurityGroupService::NewStub(channel_);
 }
 
 void E2eTest::StopDaemon() {
@@ -68,6 +70,7 @@ void E2eTest::StopDaemon() {
   vpcs_.reset();
   subnets_.reset();
   ports_.reset();
+  groups_.reset();
   channel_.reset();
   const absl::Status stopped = daemon_->Stop();
   EXPECT_TRUE(stopped.ok()) << stopped;
@@ -111,6 +114,10 @@ v1::Port E2eTest::CreatePort(const char* token, const v1::Subnet& subnet, const 
   if (!options.ip.empty()) port->add_fixed_ips(options.ip);
   port->set_mac_address(options.mac);
   if (!options.port_security) port->set_port_security_enabled(false);
+  if (options.groups) {
+    v1::SecurityGroupIds* ids = request.mutable_security_groups();
+    for (const std::string& id : *options.groups) ids->add_ids(id);
+  }
   v1::Port out;
   const grpc::Status status =
       Call(ports_, &v1::PortService::Stub::CreatePort, token, request, &out);
@@ -124,6 +131,86 @@ void E2eTest::DeletePort(const char* token, const std::string& port_id) {
   v1::DeleteResponse out;
   const grpc::Status status =
       Call(ports_, &v1::PortService::Stub::DeletePort, token, request, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+std::string E2eTest::CreateGroup(const char* token, const std::string& name) {
+  v1::CreateSecurityGroupRequest request;
+  request.mutable_security_group()->mutable_metadata()->set_name(name);
+  v1::SecurityGroup out;
+  const grpc::Status status =
+      Call(groups_, &v1::SecurityGroupService::Stub::CreateSecurityGroup, token, request, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return out.metadata().id();
+}
+
+std::string E2eTest::AddRule(const char* token, const std::string& group_id,
+                             const RuleOptions& rule) {
+  v1::AddSecurityGroupRuleRequest request;
+  request.set_security_group_id(group_id);
+  v1::SecurityGroupRule* r = request.mutable_rule();
+  r->set_direction(rule.direction);
+  r->set_ethertype("IPv4");
+  r->set_protocol(rule.protocol);
+  if (rule.port != 0) {
+    r->set_port_range_min(rule.port);
+    r->set_port_range_max(rule.port);
+  }
+  r->set_remote_ip_prefix(rule.remote_cidr);
+  r->set_remote_group_id(rule.remote_group);
+  v1::SecurityGroup before;
+  v1::GetSecurityGroupRequest get;
+  get.set_id(group_id);
+  EXPECT_TRUE(
+      Call(groups_, &v1::SecurityGroupService::Stub::GetSecurityGroup, token, get, &before).ok());
+  v1::SecurityGroup after;
+  const grpc::Status status =
+      Call(groups_, &v1::SecurityGroupService::Stub::AddSecurityGroupRule, token, request, &after);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  for (const v1::SecurityGroupRule& added : after.rules()) {
+    const bool old = std::any_of(before.rules().begin(), before.rules().end(),
+                                 [&](const auto& b) { return b.id() == added.id(); });
+    if (!old) return added.id();
+  }
+  ADD_FAILURE() << "no new rule in " << after.DebugString();
+  return "";
+}
+
+void E2eTest::RemoveRule(const char* token, const std::string& group_id,
+                         const std::string& rule_id) {
+  v1::RemoveSecurityGroupRuleRequest request;
+  request.set_security_group_id(group_id);
+  request.set_rule_id(rule_id);
+  v1::SecurityGroup out;
+  const grpc::Status status =
+      Call(groups_, &v1::SecurityGroupService::Stub::RemoveSecurityGroupRule, token, request, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+std::vector<std::string> E2eTest::RuleIds(const char* token, const std::string& group_id,
+                                          const std::string& direction) {
+  v1::GetSecurityGroupRequest request;
+  request.set_id(group_id);
+  v1::SecurityGroup group;
+  const grpc::Status status =
+      Call(groups_, &v1::SecurityGroupService::Stub::GetSecurityGroup, token, request, &group);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  std::vector<std::string> ids;
+  for (const v1::SecurityGroupRule& rule : group.rules()) {
+    if (rule.direction() == direction) ids.push_back(rule.id());
+  }
+  return ids;
+}
+
+void E2eTest::SetGroups(const char* token, const std::string& port_id,
+                        const std::vector<std::string>& group_ids) {
+  v1::UpdatePortRequest request;
+  request.mutable_port()->mutable_metadata()->set_id(port_id);
+  for (const std::string& id : group_ids) request.mutable_port()->add_security_group_ids(id);
+  request.mutable_update_mask()->add_paths("security_group_ids");
+  v1::Port out;
+  const grpc::Status status =
+      Call(ports_, &v1::PortService::Stub::UpdatePort, token, request, &out);
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
@@ -188,12 +275,28 @@ bool E2eTest::WaitReachable(const testing::VmNamespace& from, const std::string&
                           absl::Milliseconds(50));
 }
 
+bool E2eTest::WaitProbe(const testing::VmNamespace& from, testing::Protocol protocol,
+                        const std::string& address, const std::string& expected,
+                        absl::Duration timeout) {
+  return testing::WaitFor(
+      [&] {
+        absl::StatusOr<std::string> answer =
+            from.Probe(protocol, address, kProbePort, absl::Milliseconds(500));
+        return expected.empty() ? !answer.ok() : answer.ok() && *answer == expected;
+      },
+      timeout, absl::Milliseconds(50));
+}
+
 std::string E2eTest::Diagnostics() const {
   std::string out = "\n== plasmanetd log (tail)\n";
   if (daemon_) absl::StrAppend(&out, daemon_->LogTail());
   if (sandbox_) {
     absl::StatusOr<std::string> nb = testing::RunNbctl(sandbox_->nb_remote(), {"show"});
     absl::StrAppend(&out, "\n== ovn-nbctl show\n", nb.ok() ? *nb : nb.status().ToString());
+    absl::StatusOr<std::string> acls = testing::RunNbctl(
+        sandbox_->nb_remote(),
+        {"--format=csv", "--columns=direction,priority,match,action", "list", "ACL"});
+    absl::StrAppend(&out, "\n== ACLs\n", acls.ok() ? *acls : acls.status().ToString());
     absl::StatusOr<testing::ProcessResult> sb =
         sandbox_->Run({"ovn-sbctl", "--db=" + sandbox_->sb_remote(), "show"});
     absl::StrAppend(&out, "\n== ovn-sbctl show\n", sb.ok() ? sb->stdout_text : "");

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,17 @@ struct PortOptions {
   std::string ip;   // fixed address; empty: allocated
   std::string mac;  // empty: generated
   bool port_security = true;
+  // Security group ids; unset: the project's default group (with port security).
+  std::optional<std::vector<std::string>> groups;
+};
+
+// One security group rule, as a tenant writes it.
+struct RuleOptions {
+  std::string direction = "ingress";
+  std::string protocol = "any";
+  int port = 0;  // tcp/udp destination port; 0: all
+  std::string remote_cidr;
+  std::string remote_group;
 };
 
 class E2eTest : public ::testing::Test {
@@ -58,6 +70,17 @@ class E2eTest : public ::testing::Test {
   v1::Port CreatePort(const char* token, const v1::Subnet& subnet, const std::string& name,
                       const PortOptions& options = {});
   void DeletePort(const char* token, const std::string& port_id);
+  // A new security group (it starts with the allow-all egress rules); its id.
+  std::string CreateGroup(const char* token, const std::string& name);
+  // Adds an IPv4 rule; returns its id.
+  std::string AddRule(const char* token, const std::string& group_id, const RuleOptions& rule);
+  void RemoveRule(const char* token, const std::string& group_id, const std::string& rule_id);
+  // The ids of the group's rules in one direction.
+  std::vector<std::string> RuleIds(const char* token, const std::string& group_id,
+                                   const std::string& direction);
+  // Replaces the port's security groups.
+  void SetGroups(const char* token, const std::string& port_id,
+                 const std::vector<std::string>& group_ids);
 
   // A VM on `port`: a namespace with the port's MAC and address, the subnet's gateway as default
   // route, a probe server on kProbePort; plugged and ACTIVE before it returns.
@@ -80,6 +103,11 @@ class E2eTest : public ::testing::Test {
   // True once `from` gets an echo reply from `address`, polling until the deadline.
   static bool WaitReachable(const testing::VmNamespace& from, const std::string& address,
                             absl::Duration timeout = absl::Seconds(20));
+  // True once `from`'s TCP (or UDP) probe of address:kProbePort is answered by `expected`, or
+  // (with `expected` empty) once it is answered by nobody, polling until the deadline.
+  static bool WaitProbe(const testing::VmNamespace& from, testing::Protocol protocol,
+                        const std::string& address, const std::string& expected,
+                        absl::Duration timeout = absl::Seconds(20));
 
   // For failure messages: the daemon's log tail, ovn-nbctl show and ovn-sbctl show.
   std::string Diagnostics() const;
@@ -90,6 +118,7 @@ class E2eTest : public ::testing::Test {
   std::unique_ptr<v1::VpcService::Stub> vpcs_;
   std::unique_ptr<v1::SubnetService::Stub> subnets_;
   std::unique_ptr<v1::PortService::Stub> ports_;
+  std::unique_ptr<v1::SecurityGroupService::Stub> groups_;
 
  private:
   std::string tokens_path_;
