@@ -108,6 +108,16 @@ TEST_F(CliTest, TwoTenantsBuildTheSameNetworkAndSeeOnlyTheirOwn) {
   EXPECT_THAT(acme_vpcs, HasSubstr("web"));        // project column
   EXPECT_THAT(acme_vpcs, Not(HasSubstr("shop")));  // globex's project
   EXPECT_THAT(Ok(kAcme, "sg get frontend"), HasSubstr("80-81"));
+  // `rule add` shows the rule it added, with its id, and nothing else; `rule delete` removes it.
+  nlohmann::json rule = nlohmann::json::parse(
+      Ok(kAcme, "-o json sg rule add frontend --direction ingress --protocol udp --port 53"));
+  EXPECT_EQ(rule["protocol"], "udp");
+  const std::string rule_id = rule["id"];
+  const std::string added =
+      Ok(kAcme, "sg rule add frontend --direction ingress --protocol tcp --port 22");
+  EXPECT_THAT(added, HasSubstr("22-22"));
+  EXPECT_THAT(added, Not(HasSubstr("80-81")));
+  EXPECT_THAT(Ok(kAcme, "sg rule delete frontend " + rule_id), Not(HasSubstr(rule_id)));
 
   // Globex's port id is unknown to acme, by id as well as by name.
   nlohmann::json globex_port = nlohmann::json::parse(Ok(kGlobex, "-o json port get nic0"));

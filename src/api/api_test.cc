@@ -301,6 +301,34 @@ TEST_F(ApiTest, SecurityGroupsRulesAndExplicitMembership) {
   EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(o.field, "rule.port_range_max");
 
+  // Several rules in one call: all or none.
+  v1::AddSecurityGroupRuleRequest many;
+  many.set_security_group_id(group.metadata().id());
+  for (int port : {5432, 6379}) {
+    v1::SecurityGroupRule* rule = many.add_rules();
+    rule->set_direction("ingress");
+    rule->set_ethertype("IPv4");
+    rule->set_protocol("tcp");
+    rule->set_port_range_min(port);
+    rule->set_port_range_max(port);
+  }
+  ASSERT_EQ(
+      Call(groups_, &v1::SecurityGroupService::Stub::AddSecurityGroupRule, kAlice, many, &group)
+          .code,
+      grpc::StatusCode::OK);
+  EXPECT_THAT(group.rules(), SizeIs(5));
+  many.mutable_rules(0)->set_port_range_min(7000);
+  many.mutable_rules(0)->set_port_range_max(7000);  // new; rules[1] (6379) is a duplicate now
+  o = Call(groups_, &v1::SecurityGroupService::Stub::AddSecurityGroupRule, kAlice, many, &group);
+  EXPECT_EQ(o.code, grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(o.message, HasSubstr("rules[1]"));
+  v1::GetSecurityGroupRequest get;
+  get.set_id(group.metadata().id());
+  ASSERT_EQ(
+      Call(groups_, &v1::SecurityGroupService::Stub::GetSecurityGroup, kAlice, get, &group).code,
+      grpc::StatusCode::OK);
+  EXPECT_THAT(group.rules(), SizeIs(5)) << "the new rule of the refused call was not added";
+
   v1::Vpc vpc = CreateVpc(kAlice, "10.0.0.0/16");
   v1::Subnet subnet = CreateSubnet(kAlice, vpc.metadata().id(), "10.0.1.0/24");
   v1::CreatePortRequest with_group;

@@ -86,10 +86,12 @@ grpc::Status SecurityGroupApi::AddSecurityGroupRule(grpc::ServerContext* context
       context, deps_, "AddSecurityGroupRule", *request,
       [&] { return request->security_group_id(); },
       [&](const auth::Principal& who) -> absl::Status {
-        PN_ASSIGN_OR_RETURN(model::SecurityGroup group,
-                            services_.security_groups.AddRule(MutationContext(who, *request),
-                                                              request->security_group_id(),
-                                                              ToSpec(request->rule())));
+        std::vector<model::SecurityGroupRuleSpec> specs;
+        if (request->has_rule()) specs.push_back(ToSpec(request->rule()));
+        for (const v1::SecurityGroupRule& rule : request->rules()) specs.push_back(ToSpec(rule));
+        PN_ASSIGN_OR_RETURN(model::SecurityGroup group, services_.security_groups.AddRules(
+                                                            MutationContext(who, *request),
+                                                            request->security_group_id(), specs));
         *response = ToProto(group);
         return absl::OkStatus();
       });

@@ -17,6 +17,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -304,18 +305,29 @@ void PrintOne(const Client& c, const T& item) {
   table.Print(std::cout);
 }
 
-void SecurityGroupRules(const Client& c, const v1::SecurityGroup& g) {
-  PrintOne(c, g);
-  if (c.json()) return;
+// The group and its rules; with `only` non-empty, just the rules whose ids it holds (the ones
+// a command added).
+void SecurityGroupRules(const Client& c, const v1::SecurityGroup& g,
+                        const std::set<std::string>& only = {}) {
+  if (!only.empty()) {
+    for (const v1::SecurityGroupRule& r : g.rules()) {
+      if (only.count(r.id()) > 0 && c.json()) std::cout << ToJson(r);
+    }
+    if (c.json()) return;
+  } else {
+    PrintOne(c, g);
+    if (c.json()) return;
+    std::cout << "\n";
+  }
   Table rules({"RULE", "DIRECTION", "ETHERTYPE", "PROTOCOL", "PORTS", "REMOTE"});
   for (const v1::SecurityGroupRule& r : g.rules()) {
+    if (!only.empty() && only.count(r.id()) == 0) continue;
     std::string ports;
     if (r.has_port_range_min()) ports = absl::StrCat(r.port_range_min(), "-", r.port_range_max());
     rules.Add(
         {r.id(), r.direction(), r.ethertype(), r.protocol(), ports,
          r.remote_group_id().empty() ? r.remote_ip_prefix() : "group " + r.remote_group_id()});
   }
-  std::cout << "\n";
   rules.Print(std::cout);
 }
 
@@ -583,11 +595,20 @@ int Main(int argc, char** argv) {
     }
     x->set_remote_ip_prefix(remote_cidr);
     if (!remote_group.empty()) x->set_remote_group_id(ResolveGroup(c(), remote_group));
+    // The rules before, to tell the one added (the answer is the whole group).
+    v1::GetSecurityGroupRequest get;
+    get.set_id(r.security_group_id());
+    v1::SecurityGroup before;
+    c().Call(c().groups, &v1::SecurityGroupService::Stub::GetSecurityGroup, get, &before);
     v1::SecurityGroup out;
     c().Call(c().groups, &v1::SecurityGroupService::Stub::AddSecurityGroupRule, r, &out);
-    SecurityGroupRules(c(), out);
+    std::set<std::string> added;
+    for (const v1::SecurityGroupRule& after_rule : out.rules()) added.insert(after_rule.id());
+    for (const v1::SecurityGroupRule& before_rule : before.rules()) added.erase(before_rule.id());
+    SecurityGroupRules(c(), out, added);
   });
-  auto* rule_remove = rule->add_subcommand("remove", "Remove a rule");
+  auto* rule_remove =
+      rule->add_subcommand("remove", "Remove a rule (also: delete)")->alias("delete");
   rule_remove->add_option("SG", group_ref, "Group id or name")->required();
   rule_remove->add_option("RULE", rule_id, "Rule id")->required();
   rule_remove->callback([&] {

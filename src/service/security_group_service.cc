@@ -1,5 +1,7 @@
 #include "service/security_group_service.h"
 
+#include <absl/strings/str_join.h>
+
 namespace plasmanet::service {
 
 using auth::Kind;
@@ -148,8 +150,18 @@ absl::Status SecurityGroupService::Delete(const RequestContext& ctx, const std::
   PN_ASSIGN_OR_RETURN(store::TxnResult result,
                       core_.Commit(ctx, "DeleteSecurityGroup", std::move(txn)));
   if (result.failed_compare == 1) {
+    // Name a few of the ports, so the caller knows what to detach first.
+    constexpr int kNamed = 5;
+    PN_ASSIGN_OR_RETURN(store::RangeResult members,
+                        core_.store().Range({.prefix = keys::Children(Relation::kGroupPorts, id),
+                                             .limit = kNamed}));
+    std::vector<std::string> ports;
+    for (const store::KeyValue& kv : members.kvs) {
+      ports.push_back(kv.key.substr(kv.key.rfind('/') + 1));
+    }
     return absl::FailedPreconditionError(
-        absl::StrCat("security group ", id, " still has member ports"));
+        absl::StrCat("security group ", id, " still has member ports: ", absl::StrJoin(ports, ", "),
+                     members.more ? ", ..." : ""));
   }
   if (result.failed_compare == 2) {
     PN_ASSIGN_OR_RETURN(store::RangeResult refs,
@@ -169,47 +181,77 @@ absl::Status SecurityGroupService::Delete(const RequestContext& ctx, const std::
 absl::StatusOr<model::SecurityGroup> SecurityGroupService::AddRule(
     const RequestContext& ctx, const std::string& group_id,
     const model::SecurityGroupRuleSpec& spec) {
-  return core_.RetryOnConflict<model::SecurityGroup>(
-      "add security group rule", [&] { return TryAddRule(ctx, group_id, spec); });
+  return AddRules(ctx, group_id, {spec});
 }
 
-absl::StatusOr<std::optional<model::SecurityGroup>> SecurityGroupService::TryAddRule(
+absl::StatusOr<model::SecurityGroup> SecurityGroupService::AddRules(
     const RequestContext& ctx, const std::string& group_id,
-    const model::SecurityGroupRuleSpec& spec) {
+    const std::vector<model::SecurityGroupRuleSpec>& specs) {
+  if (specs.empty()) {
+    return FieldError(absl::StatusCode::kInvalidArgument, "rule", "no rule to add");
+  }
+  return core_.RetryOnConflict<model::SecurityGroup>(
+      "add security group rules", [&] { return TryAddRules(ctx, group_id, specs); });
+}
+
+absl::StatusOr<std::optional<model::SecurityGroup>> SecurityGroupService::TryAddRules(
+    const RequestContext& ctx, const std::string& group_id,
+    const std::vector<model::SecurityGroupRuleSpec>& specs) {
   PN_ASSIGN_OR_RETURN(std::optional<model::SecurityGroup> replay,
                       core_.Replay<model::SecurityGroup>(ctx, "AddSecurityGroupRule"));
   if (replay.has_value()) return replay;
   PN_ASSIGN_OR_RETURN(model::SecurityGroup group, LoadWritable(ctx, group_id));
-  PN_ASSIGN_OR_RETURN(model::SecurityGroupRule rule, model::BuildSecurityGroupRule(spec));
+  // With one rule the messages are those of a single add; with several, each names its rule.
+  auto which = [&](size_t i) {
+    return specs.size() == 1 ? std::string() : absl::StrCat("rules[", i, "]: ");
+  };
   store::Txn txn;
-  if (!rule.remote_group_id.empty() && rule.remote_group_id != group.meta.id) {
-    absl::StatusOr<model::SecurityGroup> remote = Get(ctx, rule.remote_group_id);
-    if (!remote.ok() || remote->meta.org_id != group.meta.org_id ||
-        remote->meta.project_id != group.meta.project_id) {
-      return FieldError(absl::StatusCode::kNotFound, "rule.remote_group_id",
-                        absl::StrCat("security group ", rule.remote_group_id, " not found"));
+  const size_t existing_rules = group.rules.size();
+  for (size_t i = 0; i < specs.size(); ++i) {
+    absl::StatusOr<model::SecurityGroupRule> built = model::BuildSecurityGroupRule(specs[i]);
+    if (!built.ok()) {
+      absl::Status named(built.status().code(), which(i) + std::string(built.status().message()));
+      built.status().ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+        named.SetPayload(url, payload);
+      });
+      return named;
     }
-    txn.compares.push_back(Compare::Exists(keys::Object(Kind::kSecurityGroup, remote->meta.id)));
-  }
-  for (const model::SecurityGroupRule& existing : group.rules) {
-    if (existing.SameMatch(rule)) {
+    model::SecurityGroupRule rule = *std::move(built);
+    if (!rule.remote_group_id.empty() && rule.remote_group_id != group.meta.id) {
+      absl::StatusOr<model::SecurityGroup> remote = Get(ctx, rule.remote_group_id);
+      if (!remote.ok() || remote->meta.org_id != group.meta.org_id ||
+          remote->meta.project_id != group.meta.project_id) {
+        return FieldError(
+            absl::StatusCode::kNotFound, "rule.remote_group_id",
+            absl::StrCat(which(i), "security group ", rule.remote_group_id, " not found"));
+      }
+      txn.compares.push_back(Compare::Exists(keys::Object(Kind::kSecurityGroup, remote->meta.id)));
+    }
+    for (size_t j = 0; j < group.rules.size(); ++j) {
+      const model::SecurityGroupRule& existing = group.rules[j];
+      if (!existing.SameMatch(rule)) continue;
+      if (j < existing_rules) {
+        return absl::AlreadyExistsError(absl::StrCat(which(i), "security group ", group_id,
+                                                     " already has this rule as ", existing.id));
+      }
       return absl::AlreadyExistsError(
-          absl::StrCat("security group ", group_id, " already has this rule as ", existing.id));
+          absl::StrCat(which(i), "the same rule as rules[", j - existing_rules, "]"));
     }
+    if (group.rules.size() >= model::kMaxRulesPerGroup) {
+      return absl::FailedPreconditionError(absl::StrCat(which(i), "security group ", group_id,
+                                                        " has the maximum of ",
+                                                        model::kMaxRulesPerGroup, " rules"));
+    }
+    rule.id = core_.ids().NewId();
+    if (std::optional<std::string> ref = ReferenceKey(group, rule)) {
+      txn.ops.push_back(Op::Put(*ref, group_id));
+    }
+    group.rules.push_back(std::move(rule));
   }
-  if (group.rules.size() >= model::kMaxRulesPerGroup) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "security group ", group_id, " has the maximum of ", model::kMaxRulesPerGroup, " rules"));
-  }
-  rule.id = core_.ids().NewId();
-  group.rules.push_back(rule);
   group.meta.updated_at = core_.clock().Now();
   txn.compares.push_back(
       Compare::ModRevisionIs(keys::Object(Kind::kSecurityGroup, group_id), group.meta.revision));
   txn.ops.push_back(Op::Put(keys::Object(Kind::kSecurityGroup, group_id), model::Encode(group)));
-  if (std::optional<std::string> ref = ReferenceKey(group, rule)) {
-    txn.ops.push_back(Op::Put(*ref, group_id));
-  }
   PN_ASSIGN_OR_RETURN(store::TxnResult result, core_.Commit(ctx, "AddSecurityGroupRule",
                                                             std::move(txn), model::Encode(group)));
   if (!result.succeeded) {

@@ -52,6 +52,11 @@ class SecurityGroupService {
   absl::StatusOr<model::SecurityGroup> AddRule(const RequestContext& ctx,
                                                const std::string& group_id,
                                                const model::SecurityGroupRuleSpec& spec);
+  // Adds several rules in one transaction, all or none; the errors of AddRule, and
+  // ALREADY_EXISTS for two equal rules in `specs`. Messages about specs[i] start "rules[i]: ".
+  absl::StatusOr<model::SecurityGroup> AddRules(
+      const RequestContext& ctx, const std::string& group_id,
+      const std::vector<model::SecurityGroupRuleSpec>& specs);
   // NOT_FOUND naming rule_id if the group has no such rule.
   absl::StatusOr<model::SecurityGroup> RemoveRule(const RequestContext& ctx,
                                                   const std::string& group_id,
@@ -61,9 +66,9 @@ class SecurityGroupService {
   absl::StatusOr<DefaultGroupPlan> PlanDefaultGroup(const auth::Scope& scope);
 
  private:
-  absl::StatusOr<std::optional<model::SecurityGroup>> TryAddRule(
+  absl::StatusOr<std::optional<model::SecurityGroup>> TryAddRules(
       const RequestContext& ctx, const std::string& group_id,
-      const model::SecurityGroupRuleSpec& spec);
+      const std::vector<model::SecurityGroupRuleSpec>& specs);
   absl::StatusOr<std::optional<model::SecurityGroup>> TryRemoveRule(const RequestContext& ctx,
                                                                     const std::string& group_id,
                                                                     const std::string& rule_id);

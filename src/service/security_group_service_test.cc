@@ -65,6 +65,40 @@ TEST_F(SecurityGroupServiceTest, RulesAreAddedRemovedAndDeduplicated) {
               HasFieldError(absl::StatusCode::kNotFound, "rule_id"));
 }
 
+TEST_F(SecurityGroupServiceTest, SeveralRulesAreAddedInOneTransactionAllOrNone) {
+  model::SecurityGroup g = MakeGroup(alice_, "web");
+  model::SecurityGroupRuleSpec http = Ssh();
+  http.port_range_min = http.port_range_max = 80;
+  absl::StatusOr<model::SecurityGroup> both =
+      svc().security_groups.AddRules(alice_, g.meta.id, {Ssh(), http});
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_THAT(both->rules, SizeIs(4));
+  EXPECT_EQ(both->meta.revision, Revision()) << "one transaction";
+
+  // One bad rule refuses the whole call, naming which one; nothing is added.
+  model::SecurityGroupRuleSpec bad = http;
+  bad.port_range_min = 90;
+  bad.port_range_max = 70;
+  model::SecurityGroupRuleSpec https = Ssh();
+  https.port_range_min = https.port_range_max = 443;
+  EXPECT_THAT(FailsWithoutChange([&] {
+                return svc().security_groups.AddRules(alice_, g.meta.id, {https, bad});
+              }),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("rules[1]: ")));
+  EXPECT_THAT(
+      FailsWithoutChange([&] {
+        return svc().security_groups.AddRules(alice_, g.meta.id, {https, https});
+      }),
+      StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("rules[1]: the same rule as rules[0]")));
+  EXPECT_THAT(FailsWithoutChange([&] {
+                return svc().security_groups.AddRules(alice_, g.meta.id, {https, Ssh()});
+              }),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("rules[1]: ")));
+  EXPECT_THAT(
+      FailsWithoutChange([&] { return svc().security_groups.AddRules(alice_, g.meta.id, {}); }),
+      HasFieldError(absl::StatusCode::kInvalidArgument, "rule"));
+}
+
 TEST_F(SecurityGroupServiceTest, RemoteGroupMustBeOfTheSameProjectAndPinsIt) {
   model::SecurityGroup web = MakeGroup(alice_, "web");
   model::SecurityGroup db = MakeGroup(alice_, "db");
@@ -101,7 +135,8 @@ TEST_F(SecurityGroupServiceTest, GroupWithPortsAndDefaultGroupCannotBeDeleted) {
       {.subnet_id = subnet.meta.id, .security_group_ids = std::vector<std::string>{g.meta.id}});
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_THAT(FailsWithoutChange([&] { return svc().security_groups.Delete(alice_, g.meta.id); }),
-              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("member ports")));
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("still has member ports: " + p->meta.id)));
   ASSERT_TRUE(svc().ports.Delete(alice_, p->meta.id).ok());
   EXPECT_TRUE(svc().security_groups.Delete(alice_, g.meta.id).ok());
 
