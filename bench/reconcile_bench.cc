@@ -26,6 +26,7 @@
 #include <absl/strings/str_split.h>
 #include <malloc.h>
 
+#include "bench_world.h"
 #include "common/clock.h"
 #include "common/logging.h"
 #include "reconcile/reconciler.h"
@@ -37,27 +38,9 @@
 namespace plasmanet {
 namespace {
 
-const service::RequestContext kTenant{{"bench", {"acme", "bench"}, {auth::Role::kMember}},
-                                      std::nullopt};
-
-struct World {
-  std::filesystem::path dir;
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<service::Services> services;
-};
-
-World OpenWorld(const std::string& name) {
-  World world;
-  world.dir = std::filesystem::temp_directory_path() / absl::StrCat(name, "-", getpid());
-  std::filesystem::remove_all(world.dir);
-  std::filesystem::create_directories(world.dir);
-  world.store = *store::sqlite::SqliteStore::Open((world.dir / "store.db").string());
-  service::Quotas quotas;
-  quotas.ports = 1'000'000;
-  world.services =
-      std::make_unique<service::Services>(*world.store, RealClock::Get(), std::nullopt, quotas);
-  return world;
-}
+using bench::kTenant;
+using bench::OpenWorld;
+using bench::World;
 
 // 10 VPCs x 10 subnets (/20), then `ports` ports spread over the subnets by `writers` threads.
 absl::Duration Populate(World& world, int ports, int writers) {
