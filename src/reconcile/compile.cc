@@ -261,14 +261,11 @@ std::vector<DesiredRow> CompileDefaultDeny() {
   };
   acl("from-port", false, kDropPriority, in + " && ip", "drop");
   acl("to-port", true, kDropPriority, out + " && ip", "drop");
-  // What the platform needs whatever the groups say: DHCP with OVN's own server, and IPv6
-  // neighbour discovery (router and neighbour solicitations and advertisements).
+  // What the platform needs whatever the groups say: DHCP with OVN's own server (its answers are
+  // let through by ovn-northd itself). IPv6 neighbour discovery needs nothing here: ovn-northd
+  // admits ND, RS, RA and MLD ahead of every ACL (the e2e IPv6 test shows it).
   acl("dhcp4", false, kAllowPriority, in + " && ip4 && udp.src == 68 && udp.dst == 67", "allow");
   acl("dhcp6", false, kAllowPriority, in + " && ip6 && udp.src == 546 && udp.dst == 547", "allow");
-  acl("nd-from-port", false, kAllowPriority, in + " && icmp6 && icmp6.type == {133, 134, 135, 136}",
-      "allow");
-  acl("nd-to-port", true, kAllowPriority, out + " && icmp6 && icmp6.type == {133, 134, 135, 136}",
-      "allow");
   return rows;
 }
 

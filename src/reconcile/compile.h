@@ -13,8 +13,8 @@
 //             at kAllowPriority; a remote group is matched by the address sets ovn-northd
 //             derives from that group's Port_Group ($pn_sg_<id>_ip4 / _ip6)
 //   (always) -> Port_Group "pn_drop" with the default deny: every IP packet to or from a member
-//             is dropped at kDropPriority, below every allow, except DHCP to OVN's server and
-//             IPv6 neighbour discovery (ARP is not IP and passes)
+//             is dropped at kDropPriority, below every allow, except DHCP to OVN's server (ARP
+//             is not IP, and OVN admits IPv6 neighbour discovery before any ACL)
 //
 // Names are stable (ids, never the mutable display names) and contain only [a-z0-9-], valid
 // wherever OVN needs an identifier; the display name and project are in external_ids so

@@ -259,7 +259,7 @@ TEST(CompileTest, GroupBecomesAPortGroupWithOneAllowRelatedAclPerRule) {
             "pn_sg_7f3e0c1a_0000_4000_8000_000000000001");
 }
 
-TEST(CompileTest, DefaultDenyDropsAllIpBelowEveryAllowButLetsDhcpAndNeighbourDiscoveryThrough) {
+TEST(CompileTest, DefaultDenyDropsAllIpBelowEveryAllowButLetsDhcpThrough) {
   const std::vector<DesiredRow> rows = CompileDefaultDeny();
   ASSERT_FALSE(rows.empty());
   EXPECT_EQ(rows[0].name, kDropGroupName);

@@ -150,7 +150,7 @@ std::string E2eTest::AddRule(const char* token, const std::string& group_id,
   request.set_security_group_id(group_id);
   v1::SecurityGroupRule* r = request.mutable_rule();
   r->set_direction(rule.direction);
-  r->set_ethertype("IPv4");
+  r->set_ethertype(rule.ethertype);
   r->set_protocol(rule.protocol);
   if (rule.port != 0) {
     r->set_port_range_min(rule.port);

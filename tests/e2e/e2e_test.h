@@ -47,6 +47,7 @@ struct PortOptions {
 // One security group rule, as a tenant writes it.
 struct RuleOptions {
   std::string direction = "ingress";
+  std::string ethertype = "IPv4";
   std::string protocol = "any";
   int port = 0;  // tcp/udp destination port; 0: all
   std::string remote_cidr;
@@ -72,7 +73,7 @@ class E2eTest : public ::testing::Test {
   void DeletePort(const char* token, const std::string& port_id);
   // A new security group (it starts with the allow-all egress rules); its id.
   std::string CreateGroup(const char* token, const std::string& name);
-  // Adds an IPv4 rule; returns its id.
+  // Adds a rule; returns its id.
   std::string AddRule(const char* token, const std::string& group_id, const RuleOptions& rule);
   void RemoveRule(const char* token, const std::string& group_id, const std::string& rule_id);
   // The ids of the group's rules in one direction.

@@ -22,13 +22,15 @@ class SecurityGroupTest : public E2eTest {
     web_ = CreateSubnet(kAcme, CreateVpc(kAcme, "prod", "10.0.0.0/16"), "web", "10.0.1.0/24");
   }
 
-  // A VM on a new port with `options`.
+  // A VM on a new port with `options`, in `subnet` (default: web_).
   std::unique_ptr<testing::VmNamespace> Vm(const std::string& name, const PortOptions& options,
-                                           v1::Port* port_out = nullptr) {
-    const v1::Port port = CreatePort(kAcme, web_, name, options);
+                                           v1::Port* port_out = nullptr,
+                                           const v1::Subnet* subnet = nullptr) {
+    const v1::Subnet& in = subnet != nullptr ? *subnet : web_;
+    const v1::Port port = CreatePort(kAcme, in, name, options);
     if (port_out != nullptr) *port_out = port;
     ips_[name] = port.fixed_ips(0);
-    return StartVm(name, port, web_);
+    return StartVm(name, port, in);
   }
 
   const std::string& Ip(const std::string& vm) { return ips_.at(vm); }
@@ -129,6 +131,29 @@ TEST_F(SecurityGroupTest, RemovingTheEgressRuleStopsNewOutboundConnections) {
   EXPECT_TRUE(WaitProbe(*vm, Protocol::kTcp, Ip("open"), ""));
   EXPECT_FALSE(vm->Ping(Ip("open"), absl::Seconds(1)));
   EXPECT_FALSE(vm->Probe(Protocol::kUdp, Ip("open"), kProbePort, absl::Seconds(1)).ok());
+}
+
+TEST_F(SecurityGroupTest, Ipv6RulesFilterAsIpv4DoAndNeighbourDiscoveryPassesTheDefaultDeny) {
+  const v1::Subnet v6 =
+      CreateSubnet(kAcme, CreateVpc(kAcme, "six", "fd00:1::/48"), "web6", "fd00:1:0:1::/64");
+  const std::string web6 = CreateGroup(kAcme, "web6");
+  AddRule(kAcme, web6,
+          {.ethertype = "IPv6", .protocol = "tcp", .port = kProbePort, .remote_cidr = "::/0"});
+  auto a = Vm("a", {}, nullptr, &v6);  // the default group: its IPv6 rules too
+  auto b = Vm("b", {}, nullptr, &v6);
+  auto lone = Vm("lone", {.groups = std::vector<std::string>{}}, nullptr, &v6);
+  auto server = Vm("srv", {.groups = std::vector<std::string>{web6}}, nullptr, &v6);
+  ASSERT_TRUE(a && b && lone && server);
+  ASSERT_NE(Ip("a").find(':'), std::string::npos) << "an IPv6-only subnet";
+
+  // Neighbour discovery works through the default deny, then the rules decide.
+  EXPECT_TRUE(WaitReachable(*a, Ip("b")));
+  EXPECT_TRUE(WaitProbe(*b, Protocol::kTcp, Ip("a"), "a"));
+  EXPECT_TRUE(WaitProbe(*a, Protocol::kTcp, Ip("srv"), "srv"));
+  EXPECT_FALSE(a->Probe(Protocol::kUdp, Ip("srv"), kProbePort, absl::Seconds(1)).ok());
+  EXPECT_FALSE(a->Ping(Ip("srv"), absl::Seconds(1))) << "web6 allows tcp only";
+  EXPECT_TRUE(WaitProbe(*lone, Protocol::kTcp, Ip("a"), ""));
+  EXPECT_FALSE(a->Ping(Ip("lone"), absl::Seconds(1)));
 }
 
 }  // namespace
