@@ -118,6 +118,12 @@ TEST_F(CliTest, TwoTenantsBuildTheSameNetworkAndSeeOnlyTheirOwn) {
   EXPECT_THAT(added, HasSubstr("22-22"));
   EXPECT_THAT(added, Not(HasSubstr("80-81")));
   EXPECT_THAT(Ok(kAcme, "sg rule delete frontend " + rule_id), Not(HasSubstr(rule_id)));
+  // Logging is switched per group.
+  EXPECT_EQ(nlohmann::json::parse(Ok(kAcme, "-o json sg update frontend --log on"))["log"], true);
+  EXPECT_FALSE(nlohmann::json::parse(Ok(kAcme, "-o json sg update frontend --log off"))
+                   .contains("log"));  // proto JSON leaves false out
+  EXPECT_EQ(nlohmann::json::parse(Ok(kAcme, "-o json sg create audited --log"))["log"], true);
+  EXPECT_NE(Cli(kAcme, "sg update frontend --log maybe").exit_code, 0);
 
   // Globex's port id is unknown to acme, by id as well as by name.
   nlohmann::json globex_port = nlohmann::json::parse(Ok(kGlobex, "-o json port get nic0"));

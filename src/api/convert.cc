@@ -92,7 +92,7 @@ model::PortSpec ToSpec(const v1::CreatePortRequest& request) {
 }
 
 model::SecurityGroupSpec ToSpec(const v1::SecurityGroup& g) {
-  return {g.metadata().name(), LabelsOf(g.metadata()), g.description()};
+  return {g.metadata().name(), LabelsOf(g.metadata()), g.description(), g.log()};
 }
 
 model::SecurityGroupRuleSpec ToSpec(const v1::SecurityGroupRule& r) {
@@ -169,6 +169,7 @@ v1::SecurityGroup ToProto(const model::SecurityGroup& g) {
   v1::SecurityGroup out;
   FillMetadata(g.meta, out.mutable_metadata());
   out.set_description(g.description);
+  out.set_log(g.log);
   out.set_is_default(g.is_default);
   for (const model::SecurityGroupRule& r : g.rules) {
     v1::SecurityGroupRule* o = out.add_rules();

@@ -55,13 +55,14 @@ grpc::Status SecurityGroupApi::UpdateSecurityGroup(grpc::ServerContext* context,
       [&](const auth::Principal& who) -> absl::Status {
         const v1::SecurityGroup& r = request->security_group();
         PN_ASSIGN_OR_RETURN(std::set<std::string> paths,
-                            MaskPaths(request->update_mask(), {"description"}));
+                            MaskPaths(request->update_mask(), {"description", "log"}));
         PN_ASSIGN_OR_RETURN(
             model::SecurityGroup updated,
             services_.security_groups.Update(
                 MutationContext(who, *request), r.metadata().id(), r.metadata().etag(), [&] {
                   service::SecurityGroupUpdate u{.meta = MetaUpdateOf(paths, r.metadata())};
                   if (paths.count("description")) u.description = r.description();
+                  if (paths.count("log")) u.log = r.log();
                   return u;
                 }()));
         *response = ToProto(updated);

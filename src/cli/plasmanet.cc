@@ -17,6 +17,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -256,7 +257,7 @@ std::vector<std::string> Row(const v1::Port& p) {
 }
 std::vector<std::string> Row(const v1::SecurityGroup& g) {
   return {g.metadata().id(), g.metadata().name(), absl::StrCat(g.rules_size()),
-          g.is_default() ? "yes" : ""};
+          g.is_default() ? "yes" : "", g.log() ? "on" : ""};
 }
 std::vector<std::string> Row(const v1::ExternalNetwork& n) {
   return {n.metadata().id(), n.metadata().name(), n.cidr(), n.gateway_ip(), n.physical_network()};
@@ -272,7 +273,7 @@ std::vector<std::string> Header(const v1::Port&) {
   return {"ID", "NAME", "MAC", "IPS", "STATUS", "DEVICE"};
 }
 std::vector<std::string> Header(const v1::SecurityGroup&) {
-  return {"ID", "NAME", "RULES", "DEFAULT"};
+  return {"ID", "NAME", "RULES", "DEFAULT", "LOG"};
 }
 std::vector<std::string> Header(const v1::ExternalNetwork&) {
   return {"ID", "NAME", "CIDR", "GATEWAY", "PHYSNET"};
@@ -534,10 +535,13 @@ int Main(int argc, char** argv) {
   auto* sg_create = sg->add_subcommand("create", "Create a security group");
   sg_create->add_option("NAME", name)->required();
   sg_create->add_option("--description", description);
+  bool sg_log = false;
+  sg_create->add_flag("--log", sg_log, "Log the members' allowed and dropped connections");
   sg_create->callback([&] {
     v1::CreateSecurityGroupRequest r;
     r.mutable_security_group()->mutable_metadata()->set_name(name);
     r.mutable_security_group()->set_description(description);
+    r.mutable_security_group()->set_log(sg_log);
     if (c().has_scope()) c().FillScope(r.mutable_scope());
     v1::SecurityGroup out;
     c().Call(c().groups, &v1::SecurityGroupService::Stub::CreateSecurityGroup, r, &out);
@@ -564,6 +568,28 @@ int Main(int argc, char** argv) {
         v1::DeleteResponse out;
         c().Call(c().groups, &v1::SecurityGroupService::Stub::DeleteSecurityGroup, r, &out);
       });
+  std::string updated_group, sg_log_switch;
+  std::optional<std::string> sg_description;
+  auto* sg_update = sg->add_subcommand("update", "Change a group's description or logging");
+  sg_update->add_option("SG", updated_group, "Group id or name")->required();
+  sg_update->add_option("--description", sg_description);
+  sg_update->add_option("--log", sg_log_switch, "on or off: log the members' connections")
+      ->check(CLI::IsMember({"on", "off"}));
+  sg_update->callback([&] {
+    v1::UpdateSecurityGroupRequest r;
+    r.mutable_security_group()->mutable_metadata()->set_id(ResolveGroup(c(), updated_group));
+    if (sg_description) {
+      r.mutable_security_group()->set_description(*sg_description);
+      r.mutable_update_mask()->add_paths("description");
+    }
+    if (!sg_log_switch.empty()) {
+      r.mutable_security_group()->set_log(sg_log_switch == "on");
+      r.mutable_update_mask()->add_paths("log");
+    }
+    v1::SecurityGroup out;
+    c().Call(c().groups, &v1::SecurityGroupService::Stub::UpdateSecurityGroup, r, &out);
+    SecurityGroupRules(c(), out);
+  });
   auto* rule = sg->add_subcommand("rule", "Rules of a group")->require_subcommand(1);
   std::string group_ref, direction, ethertype = "IPv4", protocol, port_range, remote_cidr,
                                     remote_group, rule_id;

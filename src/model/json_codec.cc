@@ -204,12 +204,14 @@ void to_json(nlohmann::json& j, const SecurityGroup& g) {
   j["description"] = g.description;
   j["is_default"] = g.is_default;
   j["rules"] = g.rules;
+  if (g.log) j["log"] = true;
 }
 void from_json(const nlohmann::json& j, SecurityGroup& g) {
   GetMeta(j, g.meta);
   GetOr(j, "description", g.description);
   GetOr(j, "is_default", g.is_default);
   GetOr(j, "rules", g.rules);
+  GetOr(j, "log", g.log);
 }
 
 void to_json(nlohmann::json& j, const ExternalNetwork& n) {

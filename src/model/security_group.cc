@@ -116,6 +116,7 @@ absl::StatusOr<SecurityGroup> BuildSecurityGroup(const SecurityGroupSpec& spec) 
   group.meta.name = spec.name;
   group.meta.labels = spec.labels;
   group.description = spec.description;
+  group.log = spec.log;
   return group;
 }
 

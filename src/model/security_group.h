@@ -60,6 +60,7 @@ struct SecurityGroupSpec {
   std::string name;
   Labels labels;
   std::string description;
+  bool log = false;
 };
 
 struct SecurityGroup {
@@ -67,6 +68,8 @@ struct SecurityGroup {
   std::string description;
   bool is_default = false;  // the project's default group: cannot be deleted
   std::vector<SecurityGroupRule> rules;
+  // Log the members' allowed and dropped connections (OVN ACL logging, rate-limited).
+  bool log = false;
 };
 
 inline constexpr size_t kMaxRulesPerGroup = 100;

@@ -29,16 +29,21 @@ constexpr OwnerRef::Kind kAllKinds[] = {OwnerRef::Kind::kVpc, OwnerRef::Kind::kS
                                         OwnerRef::Kind::kSecurityGroup,
                                         OwnerRef::Kind::kDefaultDeny, OwnerRef::Kind::kPort};
 
-// One ACL row under the Port_Group `group`.
+// One ACL row under the Port_Group `group`; `log`: through the shared meter. The logging
+// columns are always written, so switching logging off clears them.
 DesiredRow Acl(const std::string& name, const std::string& group, absl::string_view direction,
                int priority, const std::string& match, absl::string_view action,
-               const ovsdb::Datum& external_ids) {
+               const ovsdb::Datum& external_ids, bool log = false) {
   DesiredRow acl{.table = NbTable::kAcl, .name = name, .parent = group};
   acl.columns["name"] = ovsdb::Datum::String(name);
   acl.columns["direction"] = ovsdb::Datum::String(std::string(direction));
   acl.columns["priority"] = ovsdb::Datum::Integer(priority);
   acl.columns["match"] = ovsdb::Datum::String(match);
   acl.columns["action"] = ovsdb::Datum::String(std::string(action));
+  acl.columns["log"] = ovsdb::Datum::Boolean(log);
+  acl.columns["severity"] = log ? ovsdb::Datum::String("info") : ovsdb::Datum::Set({});
+  acl.columns["meter"] =
+      log ? ovsdb::Datum::String(std::string(kAclLogMeter)) : ovsdb::Datum::Set({});
   acl.columns["external_ids"] = external_ids;
   return acl;
 }
@@ -239,7 +244,17 @@ std::vector<DesiredRow> CompileSecurityGroup(const model::SecurityGroup& group) 
   for (const model::SecurityGroupRule& rule : group.rules) {
     const bool ingress = rule.direction == model::Direction::kIngress;
     rows.push_back(Acl(absl::StrCat("pn-", rule.id), pg, ingress ? "to-lport" : "from-lport",
-                       kAllowPriority, AclMatch(rule, pg), "allow-related", external_ids));
+                       kAllowPriority, AclMatch(rule, pg), "allow-related", external_ids,
+                       group.log));
+  }
+  if (group.log) {
+    // What no rule allows is dropped by pn_drop anyway; these drops exist to be logged.
+    rows.push_back(Acl(absl::StrCat("pn-drop-from-", group.meta.id), pg, "from-lport",
+                       kLoggedDropPriority, absl::StrCat("inport == @", pg, " && ip"), "drop",
+                       external_ids, true));
+    rows.push_back(Acl(absl::StrCat("pn-drop-to-", group.meta.id), pg, "to-lport",
+                       kLoggedDropPriority, absl::StrCat("outport == @", pg, " && ip"), "drop",
+                       external_ids, true));
   }
   return rows;
 }
@@ -254,6 +269,23 @@ std::vector<DesiredRow> CompileDefaultDeny() {
   const std::string in = absl::StrCat("inport == @", pg);
   const std::string out = absl::StrCat("outport == @", pg);
   std::vector<DesiredRow> rows{PortGroup(pg, external_ids)};
+
+  DesiredRow meter{.table = NbTable::kMeter, .name = std::string(kAclLogMeter)};
+  meter.columns["name"] = ovsdb::Datum::String(meter.name);
+  meter.columns["unit"] = ovsdb::Datum::String("pktps");
+  meter.columns["external_ids"] = external_ids;
+  DesiredRow band{.table = NbTable::kMeterBand,
+                  .name = absl::StrCat(kAclLogMeter, "-band"),
+                  .parent = meter.name};
+  band.columns["action"] = ovsdb::Datum::String("drop");
+  band.columns["rate"] = ovsdb::Datum::Integer(kAclLogRate);
+  band.columns["burst_size"] = ovsdb::Datum::Integer(kAclLogRate);
+  std::map<std::string, std::string> band_ids = external_ids.AsStringMap();
+  band_ids[std::string(kRowNameKey)] = band.name;  // Meter_Band has no name column
+  band.columns["external_ids"] = ovsdb::Datum::StringMap(band_ids);
+  rows.push_back(std::move(meter));
+  rows.push_back(std::move(band));
+
   auto acl = [&](const char* name, bool to_port, int priority, const std::string& match,
                  absl::string_view action) {
     rows.push_back(Acl(absl::StrCat("pn-drop-", name), pg, to_port ? "to-lport" : "from-lport",

@@ -12,7 +12,10 @@
 //   Security group -> Port_Group "pn_sg_<id>" + one ACL "pn-<rule id>" per rule, allow-related
 //             at kAllowPriority; a remote group is matched by the address sets ovn-northd
 //             derives from that group's Port_Group ($pn_sg_<id>_ip4 / _ip6)
-//   (always) -> Port_Group "pn_drop" with the default deny: every IP packet to or from a member
+//   Security group with logging -> the same, its ACLs logged through the Meter kAclLogMeter,
+//             plus two logged drops for its members at kLoggedDropPriority
+//   (always) -> Meter kAclLogMeter, and Port_Group "pn_drop" with the default deny: every IP
+//             packet to or from a member
 //             is dropped at kDropPriority, below every allow, except DHCP to OVN's server (ARP
 //             is not IP, and OVN admits IPv6 neighbour discovery before any ACL)
 //
@@ -71,9 +74,14 @@ struct DesiredRow {
 
 inline constexpr absl::string_view kDefaultDenyId = "default-deny";
 inline constexpr absl::string_view kDropGroupName = "pn_drop";
-// Security group rules sit above the default deny, so a rule's allow always wins.
+// Security group rules sit above the default deny, so a rule's allow always wins. A group with
+// logging on repeats the default deny for its members, logged, just above the shared one.
 inline constexpr int kAllowPriority = 1002;
-inline constexpr int kDropPriority = 1001;
+inline constexpr int kLoggedDropPriority = 1001;
+inline constexpr int kDropPriority = 1000;
+// The Meter every logged ACL uses: at most kAclLogRate log entries a second per hypervisor.
+inline constexpr absl::string_view kAclLogMeter = "pn-acl-log";
+inline constexpr int kAclLogRate = 100;
 
 std::string RouterName(absl::string_view vpc_id);
 std::string SwitchName(absl::string_view subnet_id);

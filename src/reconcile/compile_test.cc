@@ -1,5 +1,7 @@
 #include "reconcile/compile.h"
 
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -265,6 +267,7 @@ TEST(CompileTest, DefaultDenyDropsAllIpBelowEveryAllowButLetsDhcpThrough) {
   EXPECT_EQ(rows[0].name, kDropGroupName);
   int drops = 0;
   for (size_t i = 1; i < rows.size(); ++i) {
+    if (rows[i].table != NbTable::kAcl) continue;  // the logging meter and its band
     const std::string action = Column(rows[i], "action").AsString();
     if (action == "drop") {
       ++drops;
@@ -287,6 +290,55 @@ TEST(CompileTest, APortJoinsTheDropGroupAndItsGroupsOnlyWithPortSecurity) {
       << "a port in no group is default deny";
   port.port_security_enabled = false;
   EXPECT_TRUE(CompilePort(port)[0].groups.empty()) << "port security off filters nothing";
+}
+
+}  // namespace
+}  // namespace plasmanet::reconcile
+
+namespace plasmanet::reconcile {
+namespace {
+
+TEST(CompileTest, LoggingLogsEveryRuleAndTheMembersDropsThroughTheMeterAndOffClearsIt) {
+  model::SecurityGroup group{.meta = Meta("g-1", 41), .log = true};
+  absl::StatusOr<model::SecurityGroupRule> rule =
+      model::BuildSecurityGroupRule({.direction = "egress", .ethertype = "IPv4"});
+  ASSERT_TRUE(rule.ok());
+  group.rules.push_back(*rule);
+  group.rules.back().id = "r-1";
+  std::vector<DesiredRow> rows = CompileSecurityGroup(group);
+  ASSERT_EQ(rows.size(), 4u);  // the port group, the rule, two logged drops
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_TRUE(Column(rows[i], "log").AsBool()) << rows[i].name;
+    EXPECT_EQ(Column(rows[i], "meter").AsString(), kAclLogMeter);
+    EXPECT_EQ(Column(rows[i], "severity").AsString(), "info");
+  }
+  EXPECT_EQ(Column(rows[2], "action").AsString(), "drop");
+  EXPECT_EQ(Column(rows[2], "priority").AsInteger(), kLoggedDropPriority);
+  EXPECT_GT(kLoggedDropPriority, kDropPriority);
+  EXPECT_LT(kLoggedDropPriority, kAllowPriority) << "a logged drop must not beat an allow";
+
+  group.log = false;
+  rows = CompileSecurityGroup(group);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_FALSE(Column(rows[1], "log").AsBool());
+  EXPECT_TRUE(Column(rows[1], "meter").empty());
+  EXPECT_TRUE(Column(rows[1], "severity").empty());
+}
+
+TEST(CompileTest, TheLogMeterIsRateLimitedAndItsBandIsNamedInExternalIds) {
+  const std::vector<DesiredRow> rows = CompileDefaultDeny();
+  auto meter = std::find_if(rows.begin(), rows.end(),
+                            [](const DesiredRow& r) { return r.table == NbTable::kMeter; });
+  auto band = std::find_if(rows.begin(), rows.end(),
+                           [](const DesiredRow& r) { return r.table == NbTable::kMeterBand; });
+  ASSERT_NE(meter, rows.end());
+  ASSERT_NE(band, rows.end());
+  EXPECT_EQ(meter->name, kAclLogMeter);
+  EXPECT_EQ(Column(*meter, "unit").AsString(), "pktps");
+  EXPECT_EQ(band->parent, kAclLogMeter);
+  EXPECT_EQ(Column(*band, "rate").AsInteger(), kAclLogRate);
+  EXPECT_EQ(*Column(*band, "external_ids").Lookup(kRowNameKey), band->name);
+  EXPECT_EQ(band->columns.count("name"), 0u) << "Meter_Band has no name column";
 }
 
 }  // namespace

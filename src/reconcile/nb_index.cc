@@ -71,11 +71,17 @@ void NbIndex::Apply(const ovsdb::Replica& replica, const ovsdb::RowChange& chang
 
 void NbIndex::Index(const ovsdb::TableReplica& table, NbTable kind, const ovsdb::Uuid& uuid,
                     const ovsdb::Row& row) {
-  const std::string* owner_text = table.Get(row, "external_ids").Lookup(kOwnerKey);
+  const ovsdb::Datum& ids = table.Get(row, "external_ids");
+  const std::string* owner_text = ids.Lookup(kOwnerKey);
   if (owner_text == nullptr) return;  // not ours: never touched
   std::optional<OwnerRef> owner = OwnerRef::Parse(*owner_text);
   if (!owner) return;
-  std::string name = table.Get(row, "name").AsString();
+  std::string name;
+  if (HasNameColumn(kind)) {
+    name = table.Get(row, "name").AsString();
+  } else if (const std::string* row_name = ids.Lookup(kRowNameKey)) {
+    name = *row_name;
+  }
   by_owner_[*owner].insert(uuid);
   by_name_.try_emplace({kind, name}, uuid);
   rows_[uuid] = OwnedRow{kind, std::move(name), *std::move(owner)};

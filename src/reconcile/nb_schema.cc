@@ -16,14 +16,20 @@ absl::string_view NbTableName(NbTable table) {
       return "Port_Group";
     case NbTable::kAcl:
       return "ACL";
+    case NbTable::kMeter:
+      return "Meter";
+    case NbTable::kMeterBand:
+      return "Meter_Band";
   }
   return "";
 }
 
 bool IsRootTable(NbTable table) {
   return table == NbTable::kLogicalRouter || table == NbTable::kLogicalSwitch ||
-         table == NbTable::kPortGroup;
+         table == NbTable::kPortGroup || table == NbTable::kMeter;
 }
+
+bool HasNameColumn(NbTable table) { return table != NbTable::kMeterBand; }
 
 NbTable ParentTable(NbTable child) {
   switch (child) {
@@ -31,13 +37,22 @@ NbTable ParentTable(NbTable child) {
       return NbTable::kLogicalRouter;
     case NbTable::kAcl:
       return NbTable::kPortGroup;
+    case NbTable::kMeterBand:
+      return NbTable::kMeter;
     default:
       return NbTable::kLogicalSwitch;
   }
 }
 
 absl::string_view ChildColumn(NbTable parent) {
-  return parent == NbTable::kPortGroup ? "acls" : "ports";
+  switch (parent) {
+    case NbTable::kPortGroup:
+      return "acls";
+    case NbTable::kMeter:
+      return "bands";
+    default:
+      return "ports";
+  }
 }
 
 const std::vector<ovsdb::TableColumns>& MonitoredNbColumns() {
@@ -48,7 +63,11 @@ const std::vector<ovsdb::TableColumns>& MonitoredNbColumns() {
       {"Logical_Switch_Port",
        {"name", "type", "addresses", "port_security", "options", "enabled", "up", "external_ids"}},
       {"Port_Group", {"name", "ports", "acls", "external_ids"}},
-      {"ACL", {"name", "priority", "direction", "match", "action", "external_ids"}},
+      {"ACL",
+       {"name", "priority", "direction", "match", "action", "log", "severity", "meter",
+        "external_ids"}},
+      {"Meter", {"name", "unit", "bands", "external_ids"}},
+      {"Meter_Band", {"action", "rate", "burst_size", "external_ids"}},
   };
   return *columns;
 }

@@ -24,11 +24,14 @@ enum class NbTable {
   kLogicalSwitchPort,
   kPortGroup,
   kAcl,
+  kMeter,
+  kMeterBand,
 };
 
 inline constexpr NbTable kAllNbTables[] = {NbTable::kLogicalRouter, NbTable::kLogicalRouterPort,
                                            NbTable::kLogicalSwitch, NbTable::kLogicalSwitchPort,
-                                           NbTable::kPortGroup,     NbTable::kAcl};
+                                           NbTable::kPortGroup,     NbTable::kAcl,
+                                           NbTable::kMeter,         NbTable::kMeterBand};
 
 absl::string_view NbTableName(NbTable table);  // "Logical_Router", ...
 
@@ -37,10 +40,14 @@ absl::string_view NbTableName(NbTable table);  // "Logical_Router", ...
 bool IsRootTable(NbTable table);
 
 // The table whose rows reference rows of `child` (Logical_Router for Logical_Router_Port,
-// Logical_Switch for Logical_Switch_Port, Port_Group for ACL)...
+// Logical_Switch for Logical_Switch_Port, Port_Group for ACL, Meter for Meter_Band)...
 NbTable ParentTable(NbTable child);
-// ...and the column of the parent that holds the references: "ports", or "acls" for ACLs.
+// ...and the column of the parent that holds the references: "ports", "acls" or "bands".
 absl::string_view ChildColumn(NbTable parent);
+
+// Meter_Band has no name column; PlasmaNET names its bands in external_ids under this key.
+inline constexpr absl::string_view kRowNameKey = "plasmanet:row";
+bool HasNameColumn(NbTable table);
 
 // Port_Group.ports is not a parent-child reference but a membership (weak references to
 // switch ports): a port belongs to its security groups' port groups and, with port security

@@ -109,13 +109,14 @@ TEST_F(TxnBuilderTest, EmptyNbGetsEverythingInOneTransactionWithPortsInTheirPare
   builder.Add({OwnerRef::Kind::kSubnet, "s-1"}, CompileSubnet(Subnet()));
   builder.Add({OwnerRef::Kind::kDefaultDeny, std::string(kDefaultDenyId)}, CompileDefaultDeny());
   builder.Add({OwnerRef::Kind::kPort, "p-1"}, CompilePort(Port()));
-  EXPECT_EQ(builder.counts().inserted, 10u);
+  EXPECT_EQ(builder.counts().inserted, 12u);
   EXPECT_EQ(builder.counts().blocked, 0u);
   nlohmann::json ops = builder.Build();
-  EXPECT_THAT(OpNames(ops), ElementsAre("insert Logical_Router", "insert Logical_Switch",
-                                        "insert Logical_Router_Port", "insert Logical_Switch_Port",
-                                        "insert Port_Group", "insert ACL", "insert ACL",
-                                        "insert ACL", "insert ACL", "insert Logical_Switch_Port"));
+  EXPECT_THAT(OpNames(ops),
+              ElementsAre("insert Logical_Router", "insert Logical_Switch",
+                          "insert Logical_Router_Port", "insert Logical_Switch_Port",
+                          "insert Port_Group", "insert Meter", "insert Meter_Band", "insert ACL",
+                          "insert ACL", "insert ACL", "insert ACL", "insert Logical_Switch_Port"));
   // No mutations: the router lists its port, the switch its two ports, the drop group its ACLs
   // and its member port in their inserts.
   EXPECT_EQ(ops[0]["row"]["ports"], nlohmann::json::parse(R"(["set", [["named-uuid", "row2"]]])"))
@@ -123,7 +124,9 @@ TEST_F(TxnBuilderTest, EmptyNbGetsEverythingInOneTransactionWithPortsInTheirPare
   EXPECT_EQ(ops[1]["row"]["ports"][0], "set");
   EXPECT_EQ(ops[1]["row"]["ports"][1].size(), 2u) << ops[1].dump();
   EXPECT_EQ(ops[4]["row"]["acls"][1].size(), 4u) << ops[4].dump();
-  EXPECT_EQ(ops[4]["row"]["ports"], nlohmann::json::parse(R"(["set", [["named-uuid", "row9"]]])"))
+  EXPECT_EQ(ops[5]["row"]["bands"], nlohmann::json::parse(R"(["set", [["named-uuid", "row6"]]])"))
+      << ops[5].dump();
+  EXPECT_EQ(ops[4]["row"]["ports"], nlohmann::json::parse(R"(["set", [["named-uuid", "row11"]]])"))
       << ops[4].dump();
 }
 

@@ -60,6 +60,9 @@ absl::StatusOr<model::SecurityGroup> SecurityGroupService::Update(
                                                  model::kMaxDescriptionBytes));
           group.description = *update.description;
         }
+        if (update.log.has_value()) {
+          group.log = *update.log;
+        }
         return store::Txn{};
       });
 }

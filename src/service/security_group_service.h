@@ -24,6 +24,7 @@ struct DefaultGroupPlan {
 struct SecurityGroupUpdate {
   MetaUpdate meta;
   std::optional<std::string> description;
+  std::optional<bool> log;
 };
 
 class SecurityGroupService {

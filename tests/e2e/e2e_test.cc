@@ -134,9 +134,10 @@ void E2eTest::DeletePort(const char* token, const std::string& port_id) {
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
-std::string E2eTest::CreateGroup(const char* token, const std::string& name) {
+std::string E2eTest::CreateGroup(const char* token, const std::string& name, bool log) {
   v1::CreateSecurityGroupRequest request;
   request.mutable_security_group()->mutable_metadata()->set_name(name);
+  request.mutable_security_group()->set_log(log);
   v1::SecurityGroup out;
   const grpc::Status status =
       Call(groups_, &v1::SecurityGroupService::Stub::CreateSecurityGroup, token, request, &out);

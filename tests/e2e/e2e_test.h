@@ -71,8 +71,8 @@ class E2eTest : public ::testing::Test {
   v1::Port CreatePort(const char* token, const v1::Subnet& subnet, const std::string& name,
                       const PortOptions& options = {});
   void DeletePort(const char* token, const std::string& port_id);
-  // A new security group (it starts with the allow-all egress rules); its id.
-  std::string CreateGroup(const char* token, const std::string& name);
+  // A new security group (it starts with the allow-all egress rules), logging if `log`; its id.
+  std::string CreateGroup(const char* token, const std::string& name, bool log = false);
   // Adds a rule; returns its id.
   std::string AddRule(const char* token, const std::string& group_id, const RuleOptions& rule);
   void RemoveRule(const char* token, const std::string& group_id, const std::string& rule_id);

@@ -5,10 +5,14 @@
 // milliseconds, but not instantly) and is paired with a "can reach" that proves the path
 // itself works, so a negative never passes because a VM is simply down.
 
+#include <fstream>
+#include <string>
+
 #include <absl/time/clock.h>
 #include <gtest/gtest.h>
 
 #include "e2e/e2e_test.h"
+#include "testing/wait.h"
 
 namespace plasmanet::e2e {
 namespace {
@@ -131,6 +135,36 @@ TEST_F(SecurityGroupTest, RemovingTheEgressRuleStopsNewOutboundConnections) {
   EXPECT_TRUE(WaitProbe(*vm, Protocol::kTcp, Ip("open"), ""));
   EXPECT_FALSE(vm->Ping(Ip("open"), absl::Seconds(1)));
   EXPECT_FALSE(vm->Probe(Protocol::kUdp, Ip("open"), kProbePort, absl::Seconds(1)).ok());
+}
+
+TEST_F(SecurityGroupTest, AGroupWithLoggingLogsItsAllowedAndDroppedConnectionsOnTheChassis) {
+  const std::string logged = CreateGroup(kAcme, "logged", /*log=*/true);
+  const std::string http =
+      AddRule(kAcme, logged, {.protocol = "tcp", .port = kProbePort, .remote_cidr = "0.0.0.0/0"});
+  auto server = Vm("srv", {.groups = std::vector<std::string>{logged}});
+  auto client = Vm("cli", {});
+  ASSERT_TRUE(server && client);
+  EXPECT_TRUE(WaitProbe(*client, Protocol::kTcp, Ip("srv"), "srv"));  // allowed
+  EXPECT_TRUE(WaitProbe(*client, Protocol::kUdp, Ip("srv"), ""));     // dropped
+  // ovn-controller writes each logged verdict to its log, with the ACL's name.
+  const std::string log_path = sandbox_->dir() + "/controller.log";
+  auto logged_line = [&](const std::string& acl, const std::string& verdict) {
+    std::ifstream file(log_path);
+    for (std::string line; std::getline(file, line);) {
+      if (line.find("acl_log") != std::string::npos &&
+          line.find("name=\"" + acl + "\"") != std::string::npos &&
+          line.find("verdict=" + verdict) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return logged_line("pn-" + http, "allow"); }, absl::Seconds(10)))
+      << "no allow logged in " << log_path;
+  EXPECT_TRUE(testing::WaitFor([&] { return logged_line("pn-drop-to-" + logged, "drop"); },
+                               absl::Seconds(10)))
+      << "no drop logged in " << log_path;
 }
 
 TEST_F(SecurityGroupTest, Ipv6RulesFilterAsIpv4DoAndNeighbourDiscoveryPassesTheDefaultDeny) {
