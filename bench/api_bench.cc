@@ -21,6 +21,8 @@
 //                               library of Neutron's OVN driver), one transaction per port
 //   ovn-nbctl                   bench/ovn_nbctl_baseline.sh --idiom create: 1,000 ports per
 //                               ovn-nbctl transaction, and every port in one transaction
+// plasmanetd's resident memory (VmRSS) is read before the ports and once NB holds them all:
+// bytes per port is the difference over the ports.
 // Ratios: each baseline's ports/s over PlasmaNET's end-to-end ports/s at 32 clients (create
 // throughput with the convergence lag added to the time).
 #include <algorithm>
@@ -37,6 +39,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <absl/strings/ascii.h>
 #include <absl/strings/match.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
@@ -155,8 +158,24 @@ class NbSession : public ovsdb::ClientListener {
   Clock::time_point reached_at_;
 };
 
+// Resident memory of `pid` in bytes (VmRSS), 0 if unreadable.
+int64_t ResidentBytes(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  for (std::string line; std::getline(status, line);) {
+    absl::string_view rest = line;
+    int64_t kib = 0;
+    if (absl::ConsumePrefix(&rest, "VmRSS:") &&
+        absl::SimpleAtoi(absl::StripSuffix(absl::StripAsciiWhitespace(rest), " kB"), &kib)) {
+      return kib * 1024;
+    }
+  }
+  return 0;
+}
+
 struct ApiResult {
   int clients = 0;
+  int64_t rss_empty = 0;  // plasmanetd's resident memory with the VPCs and subnets only
+  int64_t rss_full = 0;   // ... and with every port, once NB holds them
   double create_s = 0;
   double lag_s = 0;
   std::vector<double> latencies_ms;  // sorted
@@ -172,7 +191,8 @@ ApiResult RunApi(int clients, int total_ports) {
   std::ofstream(dir + "/tokens") << kToken << " bench net member\n";
   testing::PlasmanetdProcess daemon(dir + "/plasmanetd.log");
   Check(daemon.Start({"--store", "sqlite:" + dir + "/plasmanet.db", "--tokens", dir + "/tokens",
-                      "--audit-log", dir + "/audit.log", "--ovn-nb", nb.unix_remote()}),
+                      "--audit-log", dir + "/audit.log", "--ovn-nb", nb.unix_remote(),
+                      "--quota-ports", std::to_string(std::max(total_ports, 20000))}),
         "plasmanetd");
   NbSession watch(nb.unix_remote(), /*count_ports=*/true);
 
@@ -200,7 +220,7 @@ ApiResult RunApi(int clients, int total_ports) {
     }
   }
 
-  ApiResult result{.clients = clients};
+  ApiResult result{.clients = clients, .rss_empty = ResidentBytes(daemon.pid())};
   std::atomic<int> next{0};
   std::atomic<int> errors{0};
   std::vector<std::vector<double>> latencies(clients);
@@ -232,6 +252,7 @@ ApiResult RunApi(int clients, int total_ports) {
   if (!converged) Die("NB did not receive every port within 300 s");
   // 0 when NB held the last port before its create's answer reached the client.
   result.lag_s = std::max(0.0, Seconds(*converged - created));
+  result.rss_full = ResidentBytes(daemon.pid());
   for (const auto& l : latencies) {
     result.latencies_ms.insert(result.latencies_ms.end(), l.begin(), l.end());
   }
@@ -382,15 +403,17 @@ int main(int argc, char** argv) {
   nlohmann::json json = {{"ports", ports}, {"api", nlohmann::json::array()}};
   std::printf("PlasmaNET API, %d ports in %d subnets of %d VPCs, plasmanetd with --ovn-nb\n", ports,
               kSwitches, kVpcs);
-  std::printf("%-8s %10s %9s %9s %9s %12s %14s %7s\n", "clients", "ports/s", "p50 ms", "p99 ms",
-              "p999 ms", "NB lag s", "end-to-end/s", "errors");
+  std::printf("%-8s %10s %9s %9s %9s %12s %14s %7s %11s %10s\n", "clients", "ports/s", "p50 ms",
+              "p99 ms", "p999 ms", "NB lag s", "end-to-end/s", "errors", "daemon RSS", "B/port");
   std::optional<double> reference;  // end-to-end ports/s at 32 clients (or the last run)
   for (int clients : client_counts) {
     const ApiResult r = RunApi(clients, ports);
     const double p50 = Percentile(r.latencies_ms, 0.50), p99 = Percentile(r.latencies_ms, 0.99),
                  p999 = Percentile(r.latencies_ms, 0.999);
-    std::printf("%-8d %10.0f %9.2f %9.2f %9.2f %12.3f %14.0f %7d\n", clients, r.ports_per_s(ports),
-                p50, p99, p999, r.lag_s, r.end_to_end_ports_per_s(ports), r.errors);
+    const double per_port = static_cast<double>(r.rss_full - r.rss_empty) / ports;
+    std::printf("%-8d %10.0f %9.2f %9.2f %9.2f %12.3f %14.0f %7d %8.1f MB %10.0f\n", clients,
+                r.ports_per_s(ports), p50, p99, p999, r.lag_s, r.end_to_end_ports_per_s(ports),
+                r.errors, static_cast<double>(r.rss_full) / 1e6, per_port);
     std::fflush(stdout);
     if (clients == 32 || !reference) reference = r.end_to_end_ports_per_s(ports);
     json["api"].push_back({{"clients", clients},
@@ -400,6 +423,8 @@ int main(int argc, char** argv) {
                            {"p999_ms", p999},
                            {"nb_lag_s", r.lag_s},
                            {"end_to_end_ports_per_s", r.end_to_end_ports_per_s(ports)},
+                           {"daemon_rss_bytes", r.rss_full},
+                           {"daemon_rss_bytes_per_port", per_port},
                            {"errors", r.errors}});
   }
 

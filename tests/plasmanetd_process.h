@@ -37,6 +37,7 @@ class PlasmanetdProcess {
   void Kill();
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   int port() const { return port_; }
   std::string address() const;  // "127.0.0.1:<port>"
   const std::string& log_path() const { return log_path_; }
