@@ -23,7 +23,12 @@ void NbIndex::Rebuild(const ovsdb::Replica& replica) {
   for (NbTable kind : kAllNbTables) {
     const ovsdb::TableReplica* table = replica.FindTable(NbTableName(kind));
     if (table == nullptr) continue;
-    for (const auto& [uuid, row] : table->rows()) Index(*table, kind, uuid, row);
+    for (const auto& [uuid, row] : table->rows()) {
+      Index(*table, kind, uuid, row);
+      if (kind == NbTable::kPortGroup && Find(uuid) != nullptr) {
+        SetMembers(uuid, table->Get(row, kMembersColumn).AsUuids(), nullptr);
+      }
+    }
   }
 }
 
@@ -31,12 +36,6 @@ void NbIndex::Apply(const ovsdb::Replica& replica, const ovsdb::RowChange& chang
                     std::vector<OwnerRef>* touched) {
   const std::optional<NbTable> kind = TableByName(change.table);
   if (!kind) return;
-  // A group whose members change touches the ports that joined or left, so a port removed
-  // from its group by someone else is put back.
-  std::vector<ovsdb::Uuid> members_before;
-  if (auto it = members_of_.find(change.uuid); it != members_of_.end()) {
-    members_before = it->second;
-  }
   if (const OwnedRow* before = Find(change.uuid)) {
     touched->push_back(before->owner);
     Remove(change.uuid);
@@ -49,23 +48,47 @@ void NbIndex::Apply(const ovsdb::Replica& replica, const ovsdb::RowChange& chang
     Index(*table, *kind, change.uuid, *row);
     if (const OwnedRow* after = Find(change.uuid)) touched->push_back(after->owner);
   }
-  std::vector<ovsdb::Uuid> members_after;
-  if (auto it = members_of_.find(change.uuid); it != members_of_.end()) {
-    members_after = it->second;
+  if (*kind != NbTable::kPortGroup) return;
+  // A group whose members change touches the ports that joined or left, so a port removed
+  // from its group by someone else is put back. Only the difference is indexed: the drop group
+  // holds every port, and a transaction changes a few of them.
+  std::vector<ovsdb::Uuid> members;
+  if (row != nullptr && Find(change.uuid) != nullptr) {
+    members = table->Get(*row, kMembersColumn).AsUuids();
   }
-  if (members_before != members_after) {
-    absl::flat_hash_set<ovsdb::Uuid> after(members_after.begin(), members_after.end());
-    absl::flat_hash_set<ovsdb::Uuid> before(members_before.begin(), members_before.end());
-    for (const ovsdb::Uuid& port : members_before) {
-      if (const OwnedRow* owned = Find(port); owned != nullptr && !after.contains(port)) {
-        touched->push_back(owned->owner);
+  std::vector<ovsdb::Uuid> changed;
+  SetMembers(change.uuid, std::move(members), &changed);
+  for (const ovsdb::Uuid& port : changed) {
+    if (const OwnedRow* owned = Find(port)) touched->push_back(owned->owner);
+  }
+}
+
+void NbIndex::SetMembers(const ovsdb::Uuid& group, std::vector<ovsdb::Uuid> members,
+                         std::vector<ovsdb::Uuid>* changed) {
+  std::vector<ovsdb::Uuid>& current = members_of_[group];
+  // Both are sorted (a datum's atoms are), so one merge walk finds who joined and who left.
+  size_t i = 0, j = 0;
+  while (i < current.size() || j < members.size()) {
+    if (j == members.size() || (i < current.size() && current[i] < members[j])) {
+      if (auto groups = groups_of_.find(current[i]); groups != groups_of_.end()) {  // left
+        groups->second.erase(group);
+        if (groups->second.empty()) groups_of_.erase(groups);
       }
+      if (changed != nullptr) changed->push_back(current[i]);
+      ++i;
+    } else if (i == current.size() || members[j] < current[i]) {
+      groups_of_[members[j]].insert(group);  // joined
+      if (changed != nullptr) changed->push_back(members[j]);
+      ++j;
+    } else {
+      ++i;
+      ++j;
     }
-    for (const ovsdb::Uuid& port : members_after) {
-      if (const OwnedRow* owned = Find(port); owned != nullptr && !before.contains(port)) {
-        touched->push_back(owned->owner);
-      }
-    }
+  }
+  if (members.empty()) {
+    members_of_.erase(group);
+  } else {
+    current = std::move(members);
   }
 }
 
@@ -89,11 +112,6 @@ void NbIndex::Index(const ovsdb::TableReplica& table, NbTable kind, const ovsdb:
     std::vector<ovsdb::Uuid> children = table.Get(row, ChildColumn(kind)).AsUuids();
     for (const ovsdb::Uuid& child : children) parent_of_[child] = uuid;
     children_of_[uuid] = std::move(children);
-  }
-  if (kind == NbTable::kPortGroup) {
-    std::vector<ovsdb::Uuid> members = table.Get(row, kMembersColumn).AsUuids();
-    for (const ovsdb::Uuid& port : members) groups_of_[port].insert(uuid);
-    members_of_[uuid] = std::move(members);
   }
 }
 
@@ -127,15 +145,6 @@ void NbIndex::Remove(const ovsdb::Uuid& uuid) {
       }
     }
     children_of_.erase(children);
-  }
-  if (auto members = members_of_.find(uuid); members != members_of_.end()) {
-    for (const ovsdb::Uuid& port : members->second) {
-      if (auto groups = groups_of_.find(port); groups != groups_of_.end()) {
-        groups->second.erase(uuid);
-        if (groups->second.empty()) groups_of_.erase(groups);
-      }
-    }
-    members_of_.erase(members);
   }
   rows_.erase(it);
 }

@@ -53,6 +53,10 @@ class NbIndex {
 
  private:
   void Remove(const ovsdb::Uuid& uuid);
+  // Makes `members` (sorted) the members of `group`, appending to `changed` (if not null) the
+  // ports that joined or left.
+  void SetMembers(const ovsdb::Uuid& group, std::vector<ovsdb::Uuid> members,
+                  std::vector<ovsdb::Uuid>* changed);
   void Index(const ovsdb::TableReplica& table, NbTable kind, const ovsdb::Uuid& uuid,
              const ovsdb::Row& row);
 
