@@ -7,6 +7,12 @@
 //   netprobe tcp 10.0.1.3 7000 --timeout-ms 1000    # prints "a-vm2", exit 0
 //   netprobe udp 10.0.1.3 7000 --source 10.0.1.99    # exit 1: "no answer" (say, spoofed)
 //   netprobe send 10.0.1.3 7000 --payload spoof-1    # one datagram, no answer awaited
+//   netprobe hold 10.0.1.3 7001 --duration-ms 5000   # one TCP connection, kept and checked
+//
+// The server also echoes TCP on PORT+1, for `hold`: one connection that sends a byte every
+// --interval-ms and waits for its echo, for --duration-ms; exit 0 ("held N") if every byte came
+// back, 1 ("lost after N") at the first that did not. That is how a test watches an
+// established connection while rules change under it.
 //
 // With --log FILE the server appends a line per packet it receives ("udp 10.0.1.2 spoof-1",
 // "tcp 10.0.1.2"): how a test tells "dropped on the way" from "arrived but the answer could not
@@ -22,6 +28,8 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <arpa/inet.h>
@@ -29,6 +37,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 namespace {
@@ -198,11 +207,43 @@ int SendOne(const Endpoint& to, const std::string& source, const std::string& pa
   return 0;
 }
 
+// One TCP connection to `to`, kept for `duration_ms`: a byte every `interval_ms`, each echoed
+// back within `interval_ms` * 5.
+int Hold(const Endpoint& to, int duration_ms, int interval_ms) {
+  const int fd = socket(to.family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Fail(std::string("socket: ") + std::strerror(errno));
+  const timeval connect_timeout{.tv_sec = 2, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &connect_timeout, sizeof(connect_timeout));
+  if (connect(fd, reinterpret_cast<const sockaddr*>(&to.addr), to.len) != 0) {
+    return Fail(std::string("connect: ") + std::strerror(errno));
+  }
+  const Clock::time_point end = Clock::now() + std::chrono::milliseconds(duration_ms);
+  int echoed = 0;
+  do {
+    const char byte = 'x';
+    char back = 0;
+    pollfd p{.fd = fd, .events = POLLIN};
+    if (write(fd, &byte, 1) != 1 || poll(&p, 1, interval_ms * 5) <= 0 || read(fd, &back, 1) != 1) {
+      std::cout << "lost after " << echoed << "\n";
+      return 1;
+    }
+    ++echoed;
+    std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+  } while (Clock::now() < end);
+  close(fd);
+  std::cout << "held " << echoed << "\n";
+  return 0;
+}
+
 int Serve(const std::string& id, int port, bool daemon, const std::string& pidfile,
           const std::string& log_path) {
   const int tcp = Listen(SOCK_STREAM, port);
   const int udp = Listen(SOCK_DGRAM, port);
-  if (tcp < 0 || udp < 0) return Fail("cannot listen on port " + std::to_string(port));
+  const int echo = port < 65535 ? Listen(SOCK_STREAM, port + 1) : -1;
+  if (tcp < 0 || udp < 0 || echo < 0) {
+    return Fail("cannot listen on ports " + std::to_string(port) + " and " +
+                std::to_string(port + 1));
+  }
   if (daemon) {
     // Detach only once listening, so the caller knows the server is ready when we return.
     const pid_t child = fork();
@@ -218,11 +259,32 @@ int Serve(const std::string& id, int port, bool daemon, const std::string& pidfi
   std::ofstream log;
   if (!log_path.empty()) log.open(log_path, std::ios::app);
   const std::string answer = id + "\n";
+  std::vector<pollfd> fds = {
+      {.fd = tcp, .events = POLLIN}, {.fd = udp, .events = POLLIN}, {.fd = echo, .events = POLLIN}};
   while (true) {
-    pollfd fds[2] = {{.fd = tcp, .events = POLLIN}, {.fd = udp, .events = POLLIN}};
-    if (poll(fds, 2, -1) < 0) {
+    if (poll(fds.data(), fds.size(), -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
+    }
+    if (fds[2].revents & POLLIN) {
+      const int conn = accept4(echo, nullptr, nullptr, SOCK_CLOEXEC);
+      if (conn >= 0) fds.push_back({.fd = conn, .events = POLLIN});
+    }
+    // Echo connections: whatever comes in goes back; closed by the peer, forgotten.
+    for (size_t i = 3; i < fds.size();) {
+      if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+        ++i;
+        continue;
+      }
+      char buffer[256];
+      const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
+      if (n > 0 && write(fds[i].fd, buffer, static_cast<size_t>(n)) == n) {
+        fds[i].revents = 0;
+        ++i;
+        continue;
+      }
+      close(fds[i].fd);
+      fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
     }
     if (fds[0].revents & POLLIN) {
       sockaddr_storage from{};
@@ -274,6 +336,12 @@ int main(int argc, char** argv) {
     probe->add_option("--source", source, "Send from this address (need not be configured)");
     if (std::string(proto) == "udp") probe->add_option("--payload", payload);
   }
+  int duration_ms = 5000, interval_ms = 100;
+  auto* hold = app.add_subcommand("hold", "Keep one TCP connection to HOST:PORT and check it");
+  hold->add_option("HOST", host)->required();
+  hold->add_option("PORT", port)->required()->check(CLI::Range(1, 65535));
+  hold->add_option("--duration-ms", duration_ms)->check(CLI::Range(0, 600000));
+  hold->add_option("--interval-ms", interval_ms)->check(CLI::Range(1, 10000));
   auto* send = app.add_subcommand("send", "Send one UDP datagram to HOST:PORT");
   send->add_option("HOST", host)->required();
   send->add_option("PORT", port)->required()->check(CLI::Range(1, 65535));
@@ -288,6 +356,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (send->parsed()) return SendOne(to, source, payload);
+  if (hold->parsed()) return Hold(to, duration_ms, interval_ms);
   return app.got_subcommand("tcp") ? ProbeTcp(to, source, timeout_ms)
                                    : ProbeUdp(to, source, payload, timeout_ms);
 }

@@ -156,6 +156,17 @@ absl::Status VmNamespace::SendUdp(const std::string& address, int port, const st
   return absl::OkStatus();
 }
 
+absl::Status VmNamespace::HoldTcp(const std::string& address, int port,
+                                  absl::Duration duration) const {
+  PN_ASSIGN_OR_RETURN(ProcessResult r,
+                      Exec({NETPROBE_PATH, "hold", address, absl::StrCat(port + 1), "--duration-ms",
+                            absl::StrCat(absl::ToInt64Milliseconds(duration))},
+                           duration + absl::Seconds(10)));
+  if (r.exit_code == 0) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat("connection to ", address, ":", port + 1, ": ", r.stdout_text, r.stderr_text));
+}
+
 absl::StatusOr<std::string> VmNamespace::Probe(Protocol protocol, const std::string& address,
                                                int port, absl::Duration timeout,
                                                const std::string& source) const {

@@ -79,6 +79,10 @@ class VmNamespace {
   // carries name() as its payload, which the receiving probe server logs.
   absl::StatusOr<std::string> Probe(Protocol protocol, const std::string& address, int port,
                                     absl::Duration timeout, const std::string& source = "") const;
+  // Keeps one TCP connection to the echo port (port + 1) of a probe server at `address` for
+  // `duration`, checking every 100 ms that it still carries data. OK if it did throughout;
+  // kUnavailable with netprobe's account ("lost after N") if it did not, or never connected.
+  absl::Status HoldTcp(const std::string& address, int port, absl::Duration duration) const;
 
  private:
   VmNamespace(OvnSandbox& sandbox, std::string name);

@@ -7,8 +7,10 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include <absl/time/clock.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "e2e/e2e_test.h"
@@ -119,6 +121,43 @@ TEST_F(SecurityGroupTest, ARemoteGroupRuleFollowsMembershipWithinASecond) {
   EXPECT_TRUE(WaitProbe(*member, Protocol::kTcp, Ip("db"), "db")) << "the member still reaches it";
   RecordProperty("leave_closes_ms",
                  std::to_string(absl::ToInt64Milliseconds(absl::Now() - changed)));
+}
+
+TEST_F(SecurityGroupTest, RemovingARuleAlsoCutsTheConnectionsItHadAdmitted) {
+  const std::string svc = CreateGroup(kAcme, "svc");
+  // The probe server echoes TCP on kProbePort + 1: the port this rule opens.
+  const std::string echo =
+      AddRule(kAcme, svc, {.protocol = "tcp", .port = kProbePort + 1, .remote_cidr = "0.0.0.0/0"});
+  auto server = Vm("srv", {.groups = std::vector<std::string>{svc}});
+  auto client = Vm("cli", {});
+  ASSERT_TRUE(server && client);
+  auto can_connect = [&] {
+    return client->HoldTcp(Ip("srv"), kProbePort, absl::ZeroDuration()).ok();
+  };
+  ASSERT_TRUE(testing::WaitFor(can_connect, absl::Seconds(20)));
+  // Control: left alone, a held connection carries data for its whole span.
+  const absl::Status control = client->HoldTcp(Ip("srv"), kProbePort, absl::Seconds(2));
+  ASSERT_TRUE(control.ok()) << control;
+
+  // One connection is open and carrying data when the rule goes away...
+  absl::Status held;
+  std::thread holder([&] { held = client->HoldTcp(Ip("srv"), kProbePort, absl::Seconds(6)); });
+  const bool established = testing::WaitFor(
+      [&] {
+        absl::StatusOr<testing::ProcessResult> ss =
+            server->Exec({"ss", "-Htn", "state", "established",
+                          "( sport = :" + std::to_string(kProbePort + 1) + " )"});
+        return ss.ok() && !ss->stdout_text.empty();
+      },
+      absl::Seconds(5), absl::Milliseconds(20));
+  EXPECT_TRUE(established);
+  RemoveRule(kAcme, svc, echo);
+  // ...new connections fail from then on, and so does the established one: OVN evaluates the
+  // ACLs for the packets of established connections too and blocks the connection in conntrack.
+  EXPECT_TRUE(testing::WaitFor([&] { return !can_connect(); }, absl::Seconds(10)));
+  holder.join();
+  EXPECT_THAT(held.message(), ::testing::HasSubstr("lost after"))
+      << "the connection outlived the rule: " << held;
 }
 
 TEST_F(SecurityGroupTest, RemovingTheEgressRuleStopsNewOutboundConnections) {
