@@ -240,6 +240,18 @@ std::unique_ptr<testing::VmNamespace> E2eTest::StartVm(const std::string& name,
   return std::move(*vm);
 }
 
+VmPair E2eTest::StartPair(const v1::Subnet& first, const v1::Subnet& second,
+                          const PortOptions& first_options, const PortOptions& second_options) {
+  VmPair pair;
+  pair.p1 = CreatePort(kAcme, first, "a1", first_options);
+  pair.p2 = CreatePort(kAcme, second, "a2", second_options);
+  pair.a1 = StartVm("a1", pair.p1, first);
+  pair.a2 = StartVm("a2", pair.p2, second);
+  pair.ready = pair.a1 && pair.a2 && WaitReachable(*pair.a1, pair.p2.fixed_ips(0));
+  EXPECT_TRUE(pair.ready) << "a1 and a2 do not reach each other";
+  return pair;
+}
+
 void E2eTest::Plug(const testing::VmNamespace& vm, const std::string& port_id) {
   const testing::ProcessResult plugged =
       Cli({"plug", port_id, "--ifname", vm.host_ifname(), "--ovs-db", sandbox_->ovs_remote()});

@@ -54,6 +54,13 @@ struct RuleOptions {
   std::string remote_group;
 };
 
+// Two VMs of acme, "a1" and "a2", each on a new port, that reach each other.
+struct VmPair {
+  v1::Port p1, p2;
+  std::unique_ptr<testing::VmNamespace> a1, a2;
+  bool ready = false;  // both started and a1 gets an echo reply from a2
+};
+
 class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override;
@@ -88,6 +95,10 @@ class E2eTest : public ::testing::Test {
   std::unique_ptr<testing::VmNamespace> StartVm(const std::string& name, const v1::Port& port,
                                                 const v1::Subnet& subnet);
   static testing::VmNicConfig NicFor(const v1::Port& port, const v1::Subnet& subnet);
+  // a1 on `first` and a2 on `second` (the same subnet or not), with their port options;
+  // failures are reported, and callers ASSERT_TRUE(pair.ready).
+  VmPair StartPair(const v1::Subnet& first, const v1::Subnet& second,
+                   const PortOptions& first_options = {}, const PortOptions& second_options = {});
 
   // `plasmanet plug PORT --ifname <vm's host end>` and `plasmanet unplug`, as the hypervisor runs
   // them; they must succeed.

@@ -28,12 +28,10 @@ std::vector<std::string> UdpSenders(const testing::VmNamespace& vm) {
 TEST_F(IsolationTest, VmsOfOneSubnetReachEachOther) {
   const v1::Subnet web =
       CreateSubnet(kAcme, CreateVpc(kAcme, "prod", "10.0.0.0/16"), "web", "10.0.1.0/24");
-  const v1::Port p1 = CreatePort(kAcme, web, "a1");
-  const v1::Port p2 = CreatePort(kAcme, web, "a2");
-  auto a1 = StartVm("a1", p1, web);
-  auto a2 = StartVm("a2", p2, web);
-  ASSERT_TRUE(a1 && a2);
-  ASSERT_TRUE(WaitReachable(*a1, p2.fixed_ips(0)));
+  VmPair pair = StartPair(web, web);
+  ASSERT_TRUE(pair.ready);
+  const v1::Port &p1 = pair.p1, &p2 = pair.p2;
+  auto &a1 = pair.a1, &a2 = pair.a2;
 
   const ConnectivityMatrix seen = ConnectivityMatrix::Measure(
       {a1.get(), a2.get()}, {{"a1", p1.fixed_ips(0)}, {"a2", p2.fixed_ips(0)}}, kProbePort);
@@ -47,12 +45,10 @@ TEST_F(IsolationTest, SubnetsOfOneVpcReachEachOtherThroughItsRouter) {
   const std::string vpc = CreateVpc(kAcme, "prod", "10.0.0.0/16");
   const v1::Subnet web = CreateSubnet(kAcme, vpc, "web", "10.0.1.0/24");
   const v1::Subnet db = CreateSubnet(kAcme, vpc, "db", "10.0.2.0/24");
-  const v1::Port p1 = CreatePort(kAcme, web, "a1");
-  const v1::Port p2 = CreatePort(kAcme, db, "a2");
-  auto a1 = StartVm("a1", p1, web);
-  auto a2 = StartVm("a2", p2, db);
-  ASSERT_TRUE(a1 && a2);
-  ASSERT_TRUE(WaitReachable(*a1, p2.fixed_ips(0)));
+  VmPair pair = StartPair(web, db);
+  ASSERT_TRUE(pair.ready);
+  const v1::Port &p1 = pair.p1, &p2 = pair.p2;
+  auto &a1 = pair.a1, &a2 = pair.a2;
 
   const ConnectivityMatrix seen = ConnectivityMatrix::Measure(
       {a1.get(), a2.get()}, {{"a1", p1.fixed_ips(0)}, {"a2", p2.fixed_ips(0)}}, kProbePort);

@@ -57,13 +57,11 @@ TEST_F(PortLifecycleTest, APluggedPortIsActiveOnThisChassisAndDownOnceUnplugged)
 TEST_F(PortLifecycleTest, ADeletedPortCarriesNothingAndOneRecreatedWithItsAddressWorks) {
   const v1::Subnet web =
       CreateSubnet(kAcme, CreateVpc(kAcme, "prod", "10.0.0.0/16"), "web", "10.0.1.0/24");
-  const v1::Port p1 = CreatePort(kAcme, web, "a1");
-  const v1::Port p2 = CreatePort(kAcme, web, "a2");
-  auto a1 = StartVm("a1", p1, web);
-  auto a2 = StartVm("a2", p2, web);
-  ASSERT_TRUE(a1 && a2);
+  VmPair pair = StartPair(web, web);
+  ASSERT_TRUE(pair.ready);
+  const v1::Port &p1 = pair.p1, &p2 = pair.p2;
+  auto &a1 = pair.a1, &a2 = pair.a2;
   const std::string address = p2.fixed_ips(0);
-  ASSERT_TRUE(WaitReachable(*a1, address));
 
   DeletePort(kAcme, p2.metadata().id());
   ASSERT_TRUE(WaitUnreachable(*a1, address));
@@ -85,12 +83,10 @@ TEST_F(PortLifecycleTest, ADeletedPortCarriesNothingAndOneRecreatedWithItsAddres
 TEST_F(PortLifecycleTest, TrafficOutlivesPlasmanetdAndChangesMadeWithoutItApplyWhenItIsBack) {
   const v1::Subnet web =
       CreateSubnet(kAcme, CreateVpc(kAcme, "prod", "10.0.0.0/16"), "web", "10.0.1.0/24");
-  const v1::Port p1 = CreatePort(kAcme, web, "a1");
-  const v1::Port p2 = CreatePort(kAcme, web, "a2");
-  auto a1 = StartVm("a1", p1, web);
-  auto a2 = StartVm("a2", p2, web);
-  ASSERT_TRUE(a1 && a2);
-  ASSERT_TRUE(WaitReachable(*a1, p2.fixed_ips(0)));
+  VmPair pair = StartPair(web, web);
+  ASSERT_TRUE(pair.ready);
+  const v1::Port& p2 = pair.p2;  // pair.a2 stays up: a2 answers until the reconciler is back
+  auto& a1 = pair.a1;
 
   // The reconciler dies (kill -9): OVN keeps forwarding what it was told.
   KillDaemon();

@@ -54,14 +54,15 @@ class PortSecurityTest : public E2eTest {
   // Two VMs in one subnet; the sender with port security as given. The receiver has port
   // security off, so it filters nothing (no security group applies to it): whatever does not
   // arrive was dropped at the sender's port.
-  void StartPair(bool port_security) {
+  void StartSenderAndReceiver(bool port_security) {
     web_ = CreateSubnet(kAcme, CreateVpc(kAcme, "prod", "10.0.0.0/16"), "web", "10.0.1.0/24");
-    p1_ = CreatePort(kAcme, web_, "a1", {.port_security = port_security});
-    p2_ = CreatePort(kAcme, web_, "a2", {.port_security = false});
-    a1_ = StartVm("a1", p1_, web_);
-    a2_ = StartVm("a2", p2_, web_);
-    ASSERT_TRUE(a1_ && a2_);
-    ASSERT_TRUE(WaitReachable(*a1_, p2_.fixed_ips(0)));
+    VmPair pair =
+        E2eTest::StartPair(web_, web_, {.port_security = port_security}, {.port_security = false});
+    ASSERT_TRUE(pair.ready);
+    p1_ = pair.p1;
+    p2_ = pair.p2;
+    a1_ = std::move(pair.a1);
+    a2_ = std::move(pair.a2);
   }
 
   v1::Subnet web_;
@@ -70,7 +71,7 @@ class PortSecurityTest : public E2eTest {
 };
 
 TEST_F(PortSecurityTest, ASpoofedSourceAddressOrMacIsDroppedAtTheSendersPort) {
-  ASSERT_NO_FATAL_FAILURE(StartPair(/*port_security=*/true));
+  ASSERT_NO_FATAL_FAILURE(StartSenderAndReceiver(/*port_security=*/true));
   const std::string to = p2_.fixed_ips(0);
 
   const std::string after_ip = SendSpoofedThenMarker(*a1_, *a2_, to, "ip", a1_->nic(), kForeignIp);
@@ -90,7 +91,7 @@ TEST_F(PortSecurityTest, ASpoofedSourceAddressOrMacIsDroppedAtTheSendersPort) {
 }
 
 TEST_F(PortSecurityTest, WithPortSecurityOffSpoofedPacketsPass) {
-  ASSERT_NO_FATAL_FAILURE(StartPair(/*port_security=*/false));
+  ASSERT_NO_FATAL_FAILURE(StartSenderAndReceiver(/*port_security=*/false));
   const std::string to = p2_.fixed_ips(0);
 
   const std::string after_ip = SendSpoofedThenMarker(*a1_, *a2_, to, "ip", a1_->nic(), kForeignIp);
