@@ -66,7 +66,17 @@ model::SubnetSpec ToSpec(const v1::Subnet& s) {
           .gateway_ipv6 = s.gateway_ipv6(),
           .allocation_pools = Ranges(s.allocation_pools()),
           .dhcp_enabled = Optional(s.has_dhcp_enabled(), s.dhcp_enabled()),
-          .dns_servers = Strings(s.dns_servers())};
+          .dns_servers = Strings(s.dns_servers()),
+          .mtu = Optional(s.has_mtu(), s.mtu()),
+          .host_routes = HostRoutes(s.host_routes()),
+          .ipv6_address_mode = s.ipv6_address_mode()};
+}
+
+std::vector<model::HostRouteSpec> HostRoutes(
+    const google::protobuf::RepeatedPtrField<v1::HostRoute>& routes) {
+  std::vector<model::HostRouteSpec> out;
+  for (const v1::HostRoute& r : routes) out.push_back({r.destination(), r.nexthop()});
+  return out;
 }
 
 model::PortSpec ToSpec(const v1::CreatePortRequest& request) {
@@ -141,6 +151,13 @@ v1::Subnet ToProto(const model::Subnet& s) {
   }
   out.set_dhcp_enabled(s.dhcp_enabled);
   for (const IpAddress& a : s.dns_servers) out.add_dns_servers(a.ToString());
+  if (s.mtu > 0) out.set_mtu(s.mtu);
+  for (const model::HostRoute& r : s.host_routes) {
+    v1::HostRoute* route = out.add_host_routes();
+    route->set_destination(r.destination.ToString());
+    route->set_nexthop(r.nexthop.ToString());
+  }
+  out.set_ipv6_address_mode(std::string(model::Ipv6AddressModeName(s.ipv6_address_mode)));
   return out;
 }
 

@@ -15,6 +15,8 @@ namespace plasmanet::api {
 
 model::VpcSpec ToSpec(const v1::Vpc& vpc);
 model::SubnetSpec ToSpec(const v1::Subnet& subnet);
+std::vector<model::HostRouteSpec> HostRoutes(
+    const google::protobuf::RepeatedPtrField<v1::HostRoute>& routes);
 model::PortSpec ToSpec(const v1::CreatePortRequest& request);
 model::SecurityGroupSpec ToSpec(const v1::SecurityGroup& group);
 model::SecurityGroupRuleSpec ToSpec(const v1::SecurityGroupRule& rule);

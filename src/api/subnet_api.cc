@@ -51,7 +51,8 @@ grpc::Status SubnetApi::UpdateSubnet(grpc::ServerContext* context,
       [&](const auth::Principal& who) -> absl::Status {
         const v1::Subnet& r = request->subnet();
         PN_ASSIGN_OR_RETURN(std::set<std::string> paths,
-                            MaskPaths(request->update_mask(), {"dhcp_enabled", "dns_servers"}));
+                            MaskPaths(request->update_mask(),
+                                      {"dhcp_enabled", "dns_servers", "mtu", "host_routes"}));
         PN_ASSIGN_OR_RETURN(
             model::Subnet updated,
             services_.subnets.Update(
@@ -62,6 +63,8 @@ grpc::Status SubnetApi::UpdateSubnet(grpc::ServerContext* context,
                     u.dns_servers =
                         std::vector<std::string>(r.dns_servers().begin(), r.dns_servers().end());
                   }
+                  if (paths.count("mtu")) u.mtu = r.mtu();
+                  if (paths.count("host_routes")) u.host_routes = HostRoutes(r.host_routes());
                   return u;
                 }()));
         *response = ToProto(updated);

@@ -18,6 +18,8 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <absl/strings/ascii.h>
+#include <absl/strings/str_split.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -25,6 +27,7 @@
 #include "auth/authenticator.h"
 #include "auth/token_file.h"
 #include "common/clock.h"
+#include "common/ip_address.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
 #include "ovsdb/remote.h"
@@ -53,6 +56,9 @@ struct Flags {
   std::string ovn_private_key;
   std::string ovn_certificate;
   std::string ovn_ca_cert;
+  int underlay_mtu = model::kDefaultUnderlayMtu;
+  std::string dns_zone = "internal";
+  std::vector<std::string> dns_servers;
 };
 
 // Runs `task` every `period` on a thread of its own until destroyed (housekeeping such as
@@ -180,8 +186,25 @@ int Run(const Flags& flags) {
     LOG_ERROR("cannot open the audit log error=\"{}\"", audit.status().ToString());
     return 1;
   }
-  auto services =
-      std::make_unique<service::Services>(**store, RealClock::Get(), std::nullopt, flags.quotas);
+  reconcile::CompileOptions compile{.dns_zone = absl::AsciiStrToLower(flags.dns_zone),
+                                    .default_mtu = flags.underlay_mtu - model::kGeneveOverhead};
+  for (const std::string& text : flags.dns_servers) {
+    absl::StatusOr<IpAddress> server = IpAddress::Parse(text);
+    if (!server.ok()) {
+      LOG_ERROR("bad --dns-server value={} error=\"{}\"", text, server.status().ToString());
+      return 2;
+    }
+    compile.default_dns_servers.push_back(*server);
+  }
+  for (absl::string_view label : absl::StrSplit(compile.dns_zone, '.')) {
+    if (!reconcile::IsDnsLabel(label)) {
+      LOG_ERROR("bad --dns-zone value={}: not dot-separated DNS labels", flags.dns_zone);
+      return 2;
+    }
+  }
+  auto services = std::make_unique<service::Services>(
+      **store, RealClock::Get(), std::nullopt, flags.quotas,
+      model::NetworkLimits{.max_mtu = compile.default_mtu});
   // request_id records guard retries for 24 h; older ones are swept every hour.
   auto sweeper = std::make_unique<PeriodicTask>(absl::Hours(1), [&services] {
     absl::StatusOr<int64_t> swept = services->SweepExpiredRequests();
@@ -201,7 +224,8 @@ int Run(const Flags& flags) {
         reconcile::ReconcilerOptions{.nb_remotes = std::move(nb_remotes),
                                      .tls = tls,
                                      .sb_remotes = std::move(sb_remotes),
-                                     .sb_tls = tls});
+                                     .sb_tls = tls,
+                                     .compile = compile});
     reconciler->Start();
   } else {
     LOG_WARN("no --ovn-nb: the API works but nothing is programmed into OVN");
@@ -253,6 +277,17 @@ int main(int argc, char** argv) {
                  "File holding the HS256 secret (32+ bytes) of accepted JWTs");
   app.add_option("--jwt-rs256-key", flags.jwt_rs256_key_file,
                  "PEM RSA public key of accepted RS256 JWTs");
+  app.add_option("--underlay-mtu", flags.underlay_mtu,
+                 "MTU of the network between hypervisors; subnets get at most this less 58 "
+                 "bytes of Geneve encapsulation")
+      ->check(CLI::Range(1280 + plasmanet::model::kGeneveOverhead, 9216))
+      ->capture_default_str();
+  app.add_option("--dns-zone", flags.dns_zone,
+                 "Zone of the VMs' names: NAME.SUBNET.VPC.ZONE")
+      ->capture_default_str();
+  app.add_option("--dns-server", flags.dns_servers,
+                 "DNS server for subnets that name none (repeatable); default: the subnet's "
+                 "gateway, which answers the VPC's names only");
   // Per-project limits, the same for every project.
   app.add_option("--quota-vpcs", flags.quotas.vpcs, "VPCs per project")
       ->check(CLI::NonNegativeNumber)

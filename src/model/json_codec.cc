@@ -123,6 +123,17 @@ void to_json(nlohmann::json& j, const Subnet& s) {
   PutOptional(j, "ipv6", s.ipv6);
   j["dhcp_enabled"] = s.dhcp_enabled;
   j["dns_servers"] = s.dns_servers;
+  if (s.mtu > 0) j["mtu"] = s.mtu;
+  if (!s.host_routes.empty()) {
+    nlohmann::json routes = nlohmann::json::array();
+    for (const HostRoute& r : s.host_routes) {
+      routes.push_back({{"destination", r.destination}, {"nexthop", r.nexthop}});
+    }
+    j["host_routes"] = std::move(routes);
+  }
+  if (s.ipv6_address_mode != Ipv6AddressMode::kDhcpv6Stateful) {
+    j["ipv6_address_mode"] = Ipv6AddressModeName(s.ipv6_address_mode);
+  }
 }
 void from_json(const nlohmann::json& j, Subnet& s) {
   GetMeta(j, s.meta);
@@ -131,6 +142,18 @@ void from_json(const nlohmann::json& j, Subnet& s) {
   GetOptional(j, "ipv6", s.ipv6);
   GetOr(j, "dhcp_enabled", s.dhcp_enabled);
   GetOr(j, "dns_servers", s.dns_servers);
+  GetOr(j, "mtu", s.mtu);
+  if (auto routes = j.find("host_routes"); routes != j.end()) {
+    for (const nlohmann::json& r : *routes) {
+      s.host_routes.push_back(
+          {r.at("destination").get<IpPrefix>(), r.at("nexthop").get<IpAddress>()});
+    }
+  }
+  if (auto mode = j.find("ipv6_address_mode"); mode != j.end()) {
+    std::optional<Ipv6AddressMode> parsed = ParseIpv6AddressMode(mode->get<std::string>());
+    if (!parsed) Corrupt("bad ipv6_address_mode");
+    s.ipv6_address_mode = *parsed;
+  }
 }
 
 void to_json(nlohmann::json& j, const AllowedAddressPair& p) {

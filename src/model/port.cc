@@ -26,6 +26,11 @@ absl::Status BuildFixedIps(const PortSpec& spec, const Subnet& subnet, PortDraft
       return InvalidField(
           field, absl::StrCat(ip.ToString(), " is outside the subnet ", family->cidr.ToString()));
     }
+    if (!ip.is_v4() && subnet.ipv6_slaac()) {
+      return InvalidField(field,
+                          "the subnet's IPv6 addresses come from SLAAC (the EUI-64 address of the "
+                          "port's MAC): leave the IPv6 address out");
+    }
     if (std::string reason = ReservedAddressReason(*family, ip); !reason.empty()) {
       return InvalidField(field, absl::StrCat(ip.ToString(), " ", reason));
     }
@@ -40,7 +45,8 @@ absl::Status BuildFixedIps(const PortSpec& spec, const Subnet& subnet, PortDraft
   for (IpFamily f : {IpFamily::kV4, IpFamily::kV6}) {
     const bool requested = std::any_of(draft.port.fixed_ips.begin(), draft.port.fixed_ips.end(),
                                        [&](const IpAddress& a) { return a.family() == f; });
-    if (subnet.family(f).has_value() && !requested) {
+    const bool slaac = f == IpFamily::kV6 && subnet.ipv6_slaac();  // the service derives it
+    if (subnet.family(f).has_value() && !requested && !slaac) {
       draft.families_to_allocate.push_back(f);
     }
   }

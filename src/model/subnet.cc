@@ -133,7 +133,8 @@ absl::StatusOr<SubnetFamily> BuildFamily(IpFamily family, const std::string& cid
 
 }  // namespace
 
-absl::StatusOr<Subnet> BuildSubnet(const SubnetSpec& spec, const Vpc& vpc) {
+absl::StatusOr<Subnet> BuildSubnet(const SubnetSpec& spec, const Vpc& vpc,
+                                   const NetworkLimits& limits) {
   Subnet subnet;
   PN_RETURN_IF_ERROR(ValidateNameAndLabels("subnet", spec.name, spec.labels));
   subnet.meta.name = spec.name;
@@ -170,16 +171,116 @@ absl::StatusOr<Subnet> BuildSubnet(const SubnetSpec& spec, const Vpc& vpc) {
   }
 
   subnet.dhcp_enabled = spec.dhcp_enabled.value_or(true);
-  if (spec.dns_servers.size() > kMaxDnsServers) {
+  PN_RETURN_IF_ERROR(SetDnsServers(spec.dns_servers, subnet));
+  PN_RETURN_IF_ERROR(SetMtu(spec.mtu.value_or(limits.max_mtu), limits, subnet));
+  PN_RETURN_IF_ERROR(SetHostRoutes(spec.host_routes, subnet));
+  if (!spec.ipv6_address_mode.empty()) {
+    std::optional<Ipv6AddressMode> mode = ParseIpv6AddressMode(spec.ipv6_address_mode);
+    if (!mode) {
+      return InvalidField("subnet.ipv6_address_mode",
+                          absl::StrCat("'", spec.ipv6_address_mode,
+                                       "' is not one of dhcpv6-stateful, dhcpv6-stateless, slaac"));
+    }
+    if (!subnet.ipv6) return InvalidField("subnet.ipv6_address_mode", "given without an ipv6_cidr");
+    subnet.ipv6_address_mode = *mode;
+  }
+  if (subnet.ipv6_slaac() && subnet.ipv6->cidr.length() != 64) {
+    return InvalidField("subnet.ipv6_address_mode",
+                        absl::StrCat("SLAAC needs a /64; ", subnet.ipv6->cidr.ToString(), " is not"));
+  }
+  return subnet;
+}
+
+absl::string_view Ipv6AddressModeName(Ipv6AddressMode mode) {
+  switch (mode) {
+    case Ipv6AddressMode::kDhcpv6Stateful:
+      return "dhcpv6-stateful";
+    case Ipv6AddressMode::kDhcpv6Stateless:
+      return "dhcpv6-stateless";
+    case Ipv6AddressMode::kSlaac:
+      return "slaac";
+  }
+  return "";
+}
+
+std::optional<Ipv6AddressMode> ParseIpv6AddressMode(absl::string_view name) {
+  for (Ipv6AddressMode mode : {Ipv6AddressMode::kDhcpv6Stateful, Ipv6AddressMode::kDhcpv6Stateless,
+                               Ipv6AddressMode::kSlaac}) {
+    if (Ipv6AddressModeName(mode) == name) return mode;
+  }
+  return std::nullopt;
+}
+
+absl::Status SetDnsServers(const std::vector<std::string>& servers, Subnet& subnet) {
+  if (servers.size() > kMaxDnsServers) {
     return InvalidField("subnet.dns_servers",
                         absl::StrCat("at most ", kMaxDnsServers, " servers are allowed"));
   }
-  for (size_t i = 0; i < spec.dns_servers.size(); ++i) {
-    PN_ASSIGN_OR_RETURN(IpAddress server, ParseIpField(absl::StrCat("subnet.dns_servers[", i, "]"),
-                                                       spec.dns_servers[i]));
-    subnet.dns_servers.push_back(server);
+  std::vector<IpAddress> parsed;
+  for (size_t i = 0; i < servers.size(); ++i) {
+    PN_ASSIGN_OR_RETURN(IpAddress server,
+                        ParseIpField(absl::StrCat("subnet.dns_servers[", i, "]"), servers[i]));
+    parsed.push_back(server);
   }
-  return subnet;
+  subnet.dns_servers = std::move(parsed);
+  return absl::OkStatus();
+}
+
+absl::Status SetMtu(int mtu, const NetworkLimits& limits, Subnet& subnet) {
+  const int min = subnet.ipv6 ? kMinMtuV6 : kMinMtuV4;
+  if (mtu < min || mtu > limits.max_mtu) {
+    return InvalidField(
+        "subnet.mtu",
+        absl::StrCat(mtu, " is outside ", min, "-", limits.max_mtu, " (the underlay MTU less ",
+                     kGeneveOverhead, " bytes of Geneve encapsulation",
+                     subnet.ipv6 ? "; IPv6 needs at least 1280" : "", ")"));
+  }
+  subnet.mtu = mtu;
+  return absl::OkStatus();
+}
+
+absl::Status SetHostRoutes(const std::vector<HostRouteSpec>& routes, Subnet& subnet) {
+  if (routes.size() > kMaxHostRoutes) {
+    return InvalidField("subnet.host_routes",
+                        absl::StrCat("at most ", kMaxHostRoutes, " routes are allowed"));
+  }
+  std::vector<HostRoute> parsed;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const std::string field = absl::StrCat("subnet.host_routes[", i, "]");
+    PN_ASSIGN_OR_RETURN(IpPrefix destination,
+                        ParsePrefixField(field + ".destination", routes[i].destination));
+    PN_ASSIGN_OR_RETURN(IpAddress nexthop, ParseIpField(field + ".nexthop", routes[i].nexthop));
+    if (destination.family() != IpFamily::kV4 || !nexthop.is_v4()) {
+      return InvalidField(field, "host routes are IPv4 only (DHCPv6 has no route option)");
+    }
+    if (!subnet.ipv4 || !subnet.ipv4->cidr.Contains(nexthop)) {
+      return InvalidField(field + ".nexthop",
+                          absl::StrCat(nexthop.ToString(), " is not inside the subnet's IPv4 CIDR"));
+    }
+    if (std::string reason = ReservedAddressReason(*subnet.ipv4, nexthop);
+        !reason.empty() && nexthop != subnet.ipv4->gateway) {
+      return InvalidField(field + ".nexthop", absl::StrCat(nexthop.ToString(), " ", reason));
+    }
+    for (const HostRoute& other : parsed) {
+      if (other.destination == destination) {
+        return InvalidField(field + ".destination",
+                            absl::StrCat(destination.ToString(), " is given twice"));
+      }
+    }
+    parsed.push_back({destination, nexthop});
+  }
+  subnet.host_routes = std::move(parsed);
+  return absl::OkStatus();
+}
+
+IpAddress Eui64Address(const IpPrefix& prefix, const MacAddress& mac) {
+  const uint64_t m = mac.value();
+  // The MAC split around ff:fe, with the universal/local bit flipped.
+  const uint64_t high24 = (m >> 24) ^ 0x020000;
+  const uint64_t low24 = m & 0xffffff;
+  const uint64_t interface_id = (high24 << 40) | (uint64_t{0xfffe} << 24) | low24;
+  const absl::uint128 network = prefix.network().value() >> 64 << 64;
+  return IpAddress::V6(network | interface_id);
 }
 
 const Subnet* FindOverlappingSubnet(const Subnet& subnet, const std::vector<Subnet>& siblings) {

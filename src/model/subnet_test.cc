@@ -128,6 +128,71 @@ TEST_F(SubnetTest, RefusesInvalidSpecsNamingTheField) {
   }
 }
 
+TEST_F(SubnetTest, MtuDefaultsToTheUnderlayLessGeneveAndMayOnlyBeLowered) {
+  absl::StatusOr<Subnet> s = BuildSubnet({.ipv4_cidr = "10.0.1.0/24"}, vpc_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->mtu, 1500 - 58);
+  s = BuildSubnet({.ipv4_cidr = "10.0.1.0/24"}, vpc_, {.max_mtu = 8942});
+  EXPECT_EQ(s->mtu, 8942) << "a jumbo underlay raises the default";
+  s = BuildSubnet({.ipv4_cidr = "10.0.1.0/24", .mtu = 1300}, vpc_);
+  EXPECT_EQ(s->mtu, 1300);
+  EXPECT_THAT(BuildSubnet({.ipv4_cidr = "10.0.1.0/24", .mtu = 1500}, vpc_),
+              HasFieldError(kInvalid, "subnet.mtu"))
+      << "above what the underlay carries after encapsulation";
+  EXPECT_THAT(BuildSubnet({.ipv4_cidr = "10.0.1.0/24", .mtu = 500}, vpc_),
+              HasFieldError(kInvalid, "subnet.mtu"));
+  EXPECT_THAT(BuildSubnet({.ipv6_cidr = "fd00:1:0:1::/64", .mtu = 1200}, vpc_),
+              HasFieldError(kInvalid, "subnet.mtu"))
+      << "IPv6 needs 1280";
+  Subnet subnet = *BuildSubnet({.ipv4_cidr = "10.0.1.0/24"}, vpc_);
+  EXPECT_THAT(SetMtu(9000, {}, subnet), HasFieldError(kInvalid, "subnet.mtu"));
+  EXPECT_EQ(subnet.mtu, 1442) << "a refused change changes nothing";
+}
+
+TEST_F(SubnetTest, HostRoutesNeedAnIpv4DestinationAndANextHopInTheSubnet) {
+  absl::StatusOr<Subnet> s = BuildSubnet(
+      {.ipv4_cidr = "10.0.1.0/24",
+       .host_routes = {{"192.168.0.0/16", "10.0.1.9"}, {"172.16.0.0/12", "10.0.1.10"}}},
+      vpc_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_EQ(s->host_routes.size(), 2u);
+  EXPECT_EQ(s->host_routes[0].nexthop.ToString(), "10.0.1.9");
+  const auto with = [&](HostRouteSpec route) {
+    return BuildSubnet({.ipv4_cidr = "10.0.1.0/24", .ipv6_cidr = "fd00:1:0:1::/64",
+                        .host_routes = {std::move(route)}},
+                       vpc_);
+  };
+  EXPECT_THAT(with({"192.168.0.0/16", "10.0.2.9"}),
+              HasFieldError(kInvalid, "subnet.host_routes[0].nexthop"));
+  EXPECT_THAT(with({"192.168.0.0/16", "10.0.1.255"}),
+              HasFieldError(kInvalid, "subnet.host_routes[0].nexthop"));
+  EXPECT_THAT(with({"not a cidr", "10.0.1.9"}),
+              HasFieldError(kInvalid, "subnet.host_routes[0].destination"));
+  EXPECT_THAT(with({"fd00:9::/64", "fd00:1:0:1::9"}), HasFieldError(kInvalid, "subnet.host_routes[0]"));
+  EXPECT_THAT(BuildSubnet({.ipv4_cidr = "10.0.1.0/24",
+                           .host_routes = {{"192.168.0.0/16", "10.0.1.9"},
+                                           {"192.168.0.0/16", "10.0.1.10"}}},
+                          vpc_),
+              HasFieldError(kInvalid, "subnet.host_routes[1].destination"));
+}
+
+TEST_F(SubnetTest, SlaacModesNeedASlash64AndDeriveEui64Addresses) {
+  absl::StatusOr<Subnet> s =
+      BuildSubnet({.ipv6_cidr = "fd00:1:0:1::/64", .ipv6_address_mode = "slaac"}, vpc_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->ipv6_slaac());
+  EXPECT_THAT(BuildSubnet({.ipv6_cidr = "fd00:1:0:1::/80", .ipv6_address_mode = "slaac"}, vpc_),
+              HasFieldError(kInvalid, "subnet.ipv6_address_mode"));
+  EXPECT_THAT(BuildSubnet({.ipv4_cidr = "10.0.1.0/24", .ipv6_address_mode = "slaac"}, vpc_),
+              HasFieldError(kInvalid, "subnet.ipv6_address_mode"));
+  EXPECT_THAT(BuildSubnet({.ipv6_cidr = "fd00:1:0:1::/64", .ipv6_address_mode = "auto"}, vpc_),
+              HasFieldError(kInvalid, "subnet.ipv6_address_mode"));
+  // RFC 4291 appendix A: 52:54:00:12:34:56 -> 5054:ff:fe12:3456.
+  EXPECT_EQ(Eui64Address(*IpPrefix::Parse("fd00:1:0:1::/64"), *MacAddress::Parse("52:54:00:12:34:56"))
+                .ToString(),
+            "fd00:1:0:1:5054:ff:fe12:3456");
+}
+
 TEST_F(SubnetTest, RefusesFamilyTheVpcLacks) {
   Vpc v4_only = *BuildVpc({.cidr_blocks = {"10.0.0.0/16"}});
   EXPECT_THAT(BuildSubnet({.ipv6_cidr = "fd00:1::/64"}, v4_only),

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_join.h>
+#include <absl/strings/str_split.h>
 #include <absl/strings/strip.h>
 
 namespace plasmanet::reconcile {
@@ -25,9 +27,69 @@ absl::string_view KindName(OwnerRef::Kind kind) {
   return "";
 }
 
-constexpr OwnerRef::Kind kAllKinds[] = {OwnerRef::Kind::kVpc, OwnerRef::Kind::kSubnet,
-                                        OwnerRef::Kind::kSecurityGroup,
-                                        OwnerRef::Kind::kDefaultDeny, OwnerRef::Kind::kPort};
+constexpr OwnerRef::Kind kAllKinds[] = {OwnerRef::Kind::kVpc, OwnerRef::Kind::kDefaultDeny,
+                                        OwnerRef::Kind::kSubnet, OwnerRef::Kind::kSecurityGroup,
+                                        OwnerRef::Kind::kPort};
+
+// Marks a row of a table without a name column with its name, as NbIndex expects.
+ovsdb::Datum WithRowName(const ovsdb::Datum& external_ids, const std::string& name) {
+  std::map<std::string, std::string> ids = external_ids.AsStringMap();
+  ids[std::string(kRowNameKey)] = name;
+  return ovsdb::Datum::StringMap(ids);
+}
+
+// OVN's DHCP option syntax: a list of addresses in braces, a string in double quotes.
+std::string AddressList(const std::vector<IpAddress>& addresses) {
+  std::vector<std::string> texts;
+  for (const IpAddress& a : addresses) texts.push_back(a.ToString());
+  return absl::StrCat("{", absl::StrJoin(texts, ", "), "}");
+}
+std::string Quoted(absl::string_view text) { return absl::StrCat("\"", text, "\""); }
+
+// The DNS servers a subnet's VMs get for `family`: the subnet's, else the platform's, else the
+// gateway (where OVN answers the VPC's own names).
+std::vector<IpAddress> Resolvers(const model::Subnet& subnet, IpFamily family,
+                                 const CompileOptions& options) {
+  std::vector<IpAddress> out;
+  for (const IpAddress& a : subnet.dns_servers) {
+    if (a.family() == family) out.push_back(a);
+  }
+  if (out.empty()) {
+    for (const IpAddress& a : options.default_dns_servers) {
+      if (a.family() == family) out.push_back(a);
+    }
+  }
+  if (out.empty() && subnet.family(family)) out.push_back(subnet.family(family)->gateway);
+  return out;
+}
+
+// "SUBNET.VPC.ZONE", the search domain of the subnet's VMs; "" when a name is not a label.
+std::string SubnetDomain(const model::Subnet& subnet, const model::Vpc* vpc,
+                         absl::string_view zone) {
+  if (vpc == nullptr || !IsDnsLabel(subnet.meta.name) || !IsDnsLabel(vpc->meta.name)) return "";
+  return absl::AsciiStrToLower(absl::StrCat(subnet.meta.name, ".", vpc->meta.name, ".", zone));
+}
+
+// 4.3.2.1.in-addr.arpa for 1.2.3.4; nibbles for IPv6 (RFC 3596).
+std::string ReverseName(const IpAddress& ip) {
+  std::vector<std::string> parts;
+  if (ip.is_v4()) {
+    const auto v = static_cast<uint32_t>(ip.value());
+    for (int shift = 0; shift < 32; shift += 8) parts.push_back(std::to_string((v >> shift) & 255));
+    parts.push_back("in-addr.arpa");
+  } else {
+    absl::uint128 v = ip.value();
+    for (int i = 0; i < 32; ++i, v >>= 4) {
+      parts.push_back(std::string(1, "0123456789abcdef"[static_cast<int>(v & 15)]));
+    }
+    parts.push_back("ip6.arpa");
+  }
+  return absl::StrJoin(parts, ".");
+}
+
+int EffectiveMtu(const model::Subnet& subnet, const CompileOptions& options) {
+  return subnet.mtu > 0 ? subnet.mtu : options.default_mtu;
+}
 
 // One ACL row under the Port_Group `group`; `log`: through the shared meter. The logging
 // columns are always written, so switching logging off clears them.
@@ -85,6 +147,41 @@ std::optional<OwnerRef> OwnerRef::Parse(absl::string_view text) {
 }
 
 std::string RouterName(absl::string_view vpc_id) { return absl::StrCat("pn-vpc-", vpc_id); }
+std::string DnsName(absl::string_view vpc_id) { return absl::StrCat("pn-dns-", vpc_id); }
+std::string DhcpOptionsName(absl::string_view subnet_id, IpFamily family) {
+  return absl::StrCat(family == IpFamily::kV4 ? "pn-dhcp4-" : "pn-dhcp6-", subnet_id);
+}
+
+bool IsDnsLabel(absl::string_view name) {
+  if (name.empty() || name.size() > 63 || name.front() == '-' || name.back() == '-') return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return absl::ascii_isalnum(c) || c == '-'; });
+}
+
+std::string PortFqdn(const model::Port& port, const model::Subnet& subnet, const model::Vpc& vpc,
+                     absl::string_view zone) {
+  if (!IsDnsLabel(port.meta.name)) return "";
+  const std::string domain = SubnetDomain(subnet, &vpc, zone);
+  if (domain.empty()) return "";
+  return absl::StrCat(absl::AsciiStrToLower(port.meta.name), ".", domain);
+}
+
+void AddDnsRecords(const model::Port& port, const std::string& fqdn, DnsRecords& records) {
+  if (fqdn.empty() || port.fixed_ips.empty()) return;
+  std::vector<std::string> addresses;
+  for (const IpAddress& ip : port.fixed_ips) addresses.push_back(ip.ToString());
+  std::string& forward = records[fqdn];
+  if (!forward.empty()) addresses.push_back(forward);
+  // Sorted, so the value does not depend on the order ports are visited in.
+  std::vector<std::string> all = absl::StrSplit(absl::StrJoin(addresses, " "), ' ');
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  forward = absl::StrJoin(all, " ");
+  for (const IpAddress& ip : port.fixed_ips) {
+    std::string& reverse = records[ReverseName(ip)];
+    if (reverse.empty() || fqdn < reverse) reverse = fqdn;
+  }
+}
 std::string SwitchName(absl::string_view subnet_id) {
   return absl::StrCat("pn-subnet-", subnet_id);
 }
@@ -154,22 +251,33 @@ MacAddress GatewayMac(absl::string_view subnet_id) {
   return MacAddress((uint64_t{0x0a} << 40) | (hash & 0xff'ffff'ffffULL));
 }
 
-std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc) {
+std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc, const DnsRecords& records) {
   const OwnerRef owner{OwnerRef::Kind::kVpc, vpc.meta.id};
+  const ovsdb::Datum external_ids = ExternalIds(owner, vpc.meta);
   DesiredRow router{.table = NbTable::kLogicalRouter, .name = RouterName(vpc.meta.id)};
   router.columns["name"] = ovsdb::Datum::String(router.name);
-  router.columns["external_ids"] = ExternalIds(owner, vpc.meta);
-  return {std::move(router)};
+  router.columns["external_ids"] = external_ids;
+  // One DNS row for the whole VPC, referenced by each of its switches: a VM resolves the names
+  // of every subnet of its VPC and of no other VPC.
+  DesiredRow dns{.table = NbTable::kDns, .name = DnsName(vpc.meta.id)};
+  dns.columns["records"] = ovsdb::Datum::StringMap(records);
+  dns.columns["external_ids"] = WithRowName(external_ids, dns.name);
+  return {std::move(router), std::move(dns)};
 }
 
-std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet) {
+std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const model::Vpc* vpc,
+                                      const CompileOptions& options) {
   const OwnerRef owner{OwnerRef::Kind::kSubnet, subnet.meta.id};
   const ovsdb::Datum external_ids = ExternalIds(owner, subnet.meta);
+  const MacAddress gateway_mac = GatewayMac(subnet.meta.id);
+  const int mtu = EffectiveMtu(subnet, options);
+  const std::string domain = SubnetDomain(subnet, vpc, options.dns_zone);
   std::vector<DesiredRow> rows;
 
   DesiredRow ls{.table = NbTable::kLogicalSwitch, .name = SwitchName(subnet.meta.id)};
   ls.columns["name"] = ovsdb::Datum::String(ls.name);
   ls.columns["external_ids"] = external_ids;
+  ls.refs["dns_records"] = {RowRef{NbTable::kDns, DnsName(subnet.vpc_id)}};
 
   std::vector<std::string> networks;
   for (const auto* family : {&subnet.ipv4, &subnet.ipv6}) {
@@ -179,8 +287,32 @@ std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet) {
                  .name = RouterPortName(subnet.meta.id),
                  .parent = RouterName(subnet.vpc_id)};
   lrp.columns["name"] = ovsdb::Datum::String(lrp.name);
-  lrp.columns["mac"] = ovsdb::Datum::String(GatewayMac(subnet.meta.id).ToString());
+  lrp.columns["mac"] = ovsdb::Datum::String(gateway_mac.ToString());
   lrp.columns["networks"] = ovsdb::Datum::StringSet(networks);
+  // Packets bigger than the subnet's MTU get ICMP "fragmentation needed" / "packet too big"
+  // from the router, so path MTU discovery works across subnets of different MTUs.
+  lrp.columns["options"] = ovsdb::Datum::StringMap({{"gateway_mtu", std::to_string(mtu)}});
+  std::map<std::string, std::string> ra;
+  if (subnet.ipv6) {
+    switch (subnet.ipv6_address_mode) {
+      case model::Ipv6AddressMode::kDhcpv6Stateful:
+        ra["address_mode"] = "dhcpv6_stateful";
+        break;
+      case model::Ipv6AddressMode::kDhcpv6Stateless:
+        ra["address_mode"] = "dhcpv6_stateless";
+        break;
+      case model::Ipv6AddressMode::kSlaac:
+        ra["address_mode"] = "slaac";
+        // OVN announces one RDNSS server.
+        ra["rdnss"] = Resolvers(subnet, IpFamily::kV6, options).front().ToString();
+        if (!domain.empty()) ra["dnssl"] = domain;
+        break;
+    }
+    ra["mtu"] = std::to_string(mtu);
+    ra["send_periodic"] = "true";
+    ra["max_interval"] = "60";
+  }
+  lrp.columns["ipv6_ra_configs"] = ovsdb::Datum::StringMap(ra);
   lrp.columns["external_ids"] = external_ids;
 
   DesiredRow peer{.table = NbTable::kLogicalSwitchPort,
@@ -195,10 +327,75 @@ std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet) {
   rows.push_back(std::move(ls));
   rows.push_back(std::move(lrp));
   rows.push_back(std::move(peer));
+
+  if (subnet.dhcp_enabled && subnet.ipv4) {
+    const model::SubnetFamily& v4 = *subnet.ipv4;
+    std::map<std::string, std::string> o{
+        {"server_id", v4.gateway.ToString()},
+        {"server_mac", gateway_mac.ToString()},
+        {"lease_time", std::to_string(options.dhcp_lease_seconds)},
+        {"router", v4.gateway.ToString()},
+        {"netmask", IpAddress::V4(v4.cidr.length() == 0
+                                      ? 0
+                                      : ~uint32_t{0} << (32 - v4.cidr.length()))
+                        .ToString()},
+        {"dns_server", AddressList(Resolvers(subnet, IpFamily::kV4, options))},
+        {"mtu", std::to_string(mtu)},
+    };
+    if (!domain.empty()) o["domain_name"] = Quoted(domain);
+    if (!subnet.host_routes.empty()) {
+      // A client given option 121 ignores the router option (RFC 3442): repeat the default.
+      std::vector<std::string> routes;
+      for (const model::HostRoute& r : subnet.host_routes) {
+        routes.push_back(absl::StrCat(r.destination.ToString(), ",", r.nexthop.ToString()));
+      }
+      routes.push_back(absl::StrCat("0.0.0.0/0,", v4.gateway.ToString()));
+      o["classless_static_route"] = absl::StrCat("{", absl::StrJoin(routes, ", "), "}");
+    }
+    const std::string name = DhcpOptionsName(subnet.meta.id, IpFamily::kV4);
+    DesiredRow dhcp{.table = NbTable::kDhcpOptions, .name = name};
+    dhcp.columns["cidr"] = ovsdb::Datum::String(v4.cidr.ToString());
+    dhcp.columns["options"] = ovsdb::Datum::StringMap(o);
+    dhcp.columns["external_ids"] = WithRowName(external_ids, name);
+    rows.push_back(std::move(dhcp));
+  }
+  if (subnet.dhcp_enabled && subnet.ipv6 &&
+      subnet.ipv6_address_mode != model::Ipv6AddressMode::kSlaac) {
+    std::map<std::string, std::string> o{
+        {"server_id", gateway_mac.ToString()},
+        {"dns_server", AddressList(Resolvers(subnet, IpFamily::kV6, options))},
+    };
+    if (!domain.empty()) o["domain_search"] = Quoted(domain);
+    if (subnet.ipv6_address_mode == model::Ipv6AddressMode::kDhcpv6Stateless) {
+      o["dhcpv6_stateless"] = "true";
+    }
+    const std::string name = DhcpOptionsName(subnet.meta.id, IpFamily::kV6);
+    DesiredRow dhcp{.table = NbTable::kDhcpOptions, .name = name};
+    dhcp.columns["cidr"] = ovsdb::Datum::String(subnet.ipv6->cidr.ToString());
+    dhcp.columns["options"] = ovsdb::Datum::StringMap(o);
+    dhcp.columns["external_ids"] = WithRowName(external_ids, name);
+    rows.push_back(std::move(dhcp));
+  }
+
+  // DNS to the subnet's resolvers passes the default deny, like DHCP: a group that limits
+  // egress does not take name resolution away. The match names addresses, not the subnet's
+  // ports; a port elsewhere gains nothing from it but DNS to the same addresses in its own VPC.
+  std::vector<std::string> destinations;
+  for (IpFamily family : {IpFamily::kV4, IpFamily::kV6}) {
+    if (!subnet.family(family)) continue;
+    destinations.push_back(absl::StrCat(family == IpFamily::kV4 ? "ip4.dst == " : "ip6.dst == ",
+                                        AddressList(Resolvers(subnet, family, options))));
+  }
+  rows.push_back(Acl(absl::StrCat("pn-dns-", subnet.meta.id), std::string(kDropGroupName),
+                     "from-lport", kAllowPriority,
+                     absl::StrCat("inport == @", kDropGroupName, " && (",
+                                  absl::StrJoin(destinations, " || "),
+                                  ") && (udp.dst == 53 || tcp.dst == 53)"),
+                     "allow-related", external_ids));
   return rows;
 }
 
-std::vector<DesiredRow> CompilePort(const model::Port& port) {
+std::vector<DesiredRow> CompilePort(const model::Port& port, const PortContext& context) {
   const OwnerRef owner{OwnerRef::Kind::kPort, port.meta.id};
   DesiredRow lsp{.table = NbTable::kLogicalSwitchPort,
                  .name = port.meta.id,
@@ -226,6 +423,27 @@ std::vector<DesiredRow> CompilePort(const model::Port& port) {
   lsp.columns["addresses"] = ovsdb::Datum::StringSet(addresses);
   lsp.columns["port_security"] = ovsdb::Datum::StringSet(port_security);
   lsp.columns["external_ids"] = ExternalIds(owner, port.meta);
+  std::map<std::string, std::string> options;
+  if (IsDnsLabel(port.meta.name)) options["hostname"] = absl::AsciiStrToLower(port.meta.name);
+  lsp.columns["options"] = ovsdb::Datum::StringMap(options);
+  // DHCP answers a port only through the options its row references.
+  const model::Subnet* subnet = context.subnet;
+  const bool dhcp = subnet != nullptr && subnet->dhcp_enabled;
+  const auto has = [&](IpFamily family) {
+    return std::any_of(port.fixed_ips.begin(), port.fixed_ips.end(),
+                       [&](const IpAddress& ip) { return ip.family() == family; });
+  };
+  lsp.refs["dhcpv4_options"] = {};
+  lsp.refs["dhcpv6_options"] = {};
+  if (dhcp && subnet->ipv4 && has(IpFamily::kV4)) {
+    lsp.refs["dhcpv4_options"].push_back(
+        {NbTable::kDhcpOptions, DhcpOptionsName(subnet->meta.id, IpFamily::kV4)});
+  }
+  if (dhcp && subnet->ipv6 && has(IpFamily::kV6) &&
+      subnet->ipv6_address_mode != model::Ipv6AddressMode::kSlaac) {
+    lsp.refs["dhcpv6_options"].push_back(
+        {NbTable::kDhcpOptions, DhcpOptionsName(subnet->meta.id, IpFamily::kV6)});
+  }
   if (port.port_security_enabled) {
     // Port security off means no filtering at all: then the port is in no group.
     lsp.groups.push_back(std::string(kDropGroupName));
@@ -280,9 +498,7 @@ std::vector<DesiredRow> CompileDefaultDeny() {
   band.columns["action"] = ovsdb::Datum::String("drop");
   band.columns["rate"] = ovsdb::Datum::Integer(kAclLogRate);
   band.columns["burst_size"] = ovsdb::Datum::Integer(kAclLogRate);
-  std::map<std::string, std::string> band_ids = external_ids.AsStringMap();
-  band_ids[std::string(kRowNameKey)] = band.name;  // Meter_Band has no name column
-  band.columns["external_ids"] = ovsdb::Datum::StringMap(band_ids);
+  band.columns["external_ids"] = WithRowName(external_ids, band.name);
   rows.push_back(std::move(meter));
   rows.push_back(std::move(band));
 

@@ -3,18 +3,25 @@
 // no OVN (see ../shared/design/ARCHITECTURE.md section 3):
 //
 //   VPC    -> Logical_Router "pn-vpc-<id>"
-//   Subnet -> Logical_Switch "pn-subnet-<id>"
-//             + Logical_Router_Port "pn-lrp-<subnet id>" on the VPC's router (gateway addresses)
+//             + DNS "pn-dns-<id>": NAME.SUBNET.VPC.<zone> (A/AAAA) and the reverse (PTR) names
+//             of every port of the VPC whose names are DNS labels
+//   Subnet -> Logical_Switch "pn-subnet-<id>", answering from the VPC's DNS row
+//             + Logical_Router_Port "pn-lrp-<subnet id>" on the VPC's router (gateway addresses,
+//             gateway_mtu, IPv6 router advertisements)
 //             + Logical_Switch_Port "pn-rtr-<subnet id>" of type router, its switch-side peer
+//             + with DHCP on: DHCP_Options "pn-dhcp4-<id>" / "pn-dhcp6-<id>"
+//             + ACL "pn-dns-<id>" in pn_drop: DNS queries to the subnet's resolvers pass the
+//             default deny whatever the groups say (as DHCP does)
 //   Port   -> Logical_Switch_Port named by the port id (the iface-id the hypervisor sets on the
 //             VM's tap), with its MAC and addresses, and port security unless disabled; a
-//             member of its groups' Port_Groups and, with port security, of "pn_drop"
+//             member of its groups' Port_Groups and, with port security, of "pn_drop"; its
+//             subnet's DHCP_Options and its name as DHCP host name
 //   Security group -> Port_Group "pn_sg_<id>" + one ACL "pn-<rule id>" per rule, allow-related
 //             at kAllowPriority; a remote group is matched by the address sets ovn-northd
 //             derives from that group's Port_Group ($pn_sg_<id>_ip4 / _ip6)
 //   Security group with logging -> the same, its ACLs logged through the Meter kAclLogMeter,
 //             plus two logged drops for its members at kLoggedDropPriority
-//   (always) -> Meter kAclLogMeter, and Port_Group "pn_drop" with the default deny: every IP
+//   (with any subnet) -> Meter kAclLogMeter, and Port_Group "pn_drop" with the default deny: every IP
 //             packet to or from a member
 //             is dropped at kDropPriority, below every allow, except DHCP to OVN's server (ARP
 //             is not IP, and OVN admits IPv6 neighbour discovery before any ACL)
@@ -43,7 +50,7 @@ namespace plasmanet::reconcile {
 // The object a row was compiled from: plasmanet:owner = "<kind>/<id>".
 struct OwnerRef {
   // kDefaultDeny has one object, id kDefaultDenyId: the shared drop group.
-  enum class Kind { kVpc, kSubnet, kSecurityGroup, kDefaultDeny, kPort };
+  enum class Kind { kVpc, kDefaultDeny, kSubnet, kSecurityGroup, kPort };
   Kind kind = Kind::kVpc;
   std::string id;
 
@@ -51,13 +58,20 @@ struct OwnerRef {
   static std::optional<OwnerRef> Parse(absl::string_view text);
 
   friend bool operator==(const OwnerRef&, const OwnerRef&) = default;
-  // VPCs before subnets before groups before ports: parents and groups before the rows that
-  // reference them or join them.
+  // VPCs, the drop group, subnets, groups, ports: parents, groups and referenced rows before
+  // the rows that reference them or join them.
   friend auto operator<=>(const OwnerRef&, const OwnerRef&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const OwnerRef& o) {
     return H::combine(std::move(h), o.kind, o.id);
   }
+};
+
+// A root row of PlasmaNET's, by table and name: the target of a reference column.
+struct RowRef {
+  NbTable table = NbTable::kDhcpOptions;
+  std::string name;
+  friend bool operator==(const RowRef&, const RowRef&) = default;
 };
 
 struct DesiredRow {
@@ -66,6 +80,10 @@ struct DesiredRow {
   // Every column PlasmaNET sets, including "name" and "external_ids"; never "ports" (the
   // reference from parent to child is maintained separately, by mutation).
   std::map<std::string, ovsdb::Datum> columns;
+  // Columns that reference other root rows (Logical_Switch_Port.dhcpv4_options ->
+  // DHCP_Options, Logical_Switch.dns_records -> DNS), by name: uuids are known only to NB, so
+  // the transaction builder resolves them. An empty list clears the column.
+  std::map<std::string, std::vector<RowRef>> refs;
   // For rows of non-root tables: the name of the row of ParentTable(table) holding this one.
   std::string parent;
   // For switch ports: the Port_Groups (by name) it belongs to; kept by mutating their "ports".
@@ -83,7 +101,29 @@ inline constexpr int kDropPriority = 1000;
 inline constexpr absl::string_view kAclLogMeter = "pn-acl-log";
 inline constexpr int kAclLogRate = 100;
 
+// What the platform configures and the objects do not say.
+struct CompileOptions {
+  std::string dns_zone = "internal";
+  // DNS servers for subnets that name none; empty: the subnet's gateway address (OVN answers
+  // the VPC's names there; other names get no answer).
+  std::vector<IpAddress> default_dns_servers;
+  int default_mtu = model::NetworkLimits{}.max_mtu;  // for subnets stored without an MTU
+  int dhcp_lease_seconds = 12 * 3600;
+};
+
+// The objects a port's rows depend on besides the port: its subnet (DHCP) and VPC (names).
+// Either may be null while the cache has not seen it; the port's rows then lack those parts.
+struct PortContext {
+  const model::Subnet* subnet = nullptr;
+  const model::Vpc* vpc = nullptr;
+};
+
+// One VPC's DNS records: name -> addresses ("10.0.0.4 fd00::4"), reverse name -> name.
+using DnsRecords = std::map<std::string, std::string>;
+
 std::string RouterName(absl::string_view vpc_id);
+std::string DnsName(absl::string_view vpc_id);  // the VPC's DNS row (external_ids name)
+std::string DhcpOptionsName(absl::string_view subnet_id, IpFamily family);
 std::string SwitchName(absl::string_view subnet_id);
 std::string RouterPortName(absl::string_view subnet_id);
 std::string SwitchRouterPortName(absl::string_view subnet_id);
@@ -96,9 +136,22 @@ std::string AclMatch(const model::SecurityGroupRule& rule, absl::string_view gro
 // locally administered unicast.
 MacAddress GatewayMac(absl::string_view subnet_id);
 
-std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc);
-std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet);
-std::vector<DesiredRow> CompilePort(const model::Port& port);
+// A DNS label: 1-63 of [a-z0-9-], not starting or ending with '-'. Names that are not (after
+// lowering the case) get no DNS records.
+bool IsDnsLabel(absl::string_view name);
+// "NAME.SUBNET.VPC.ZONE" for a port, or "" when one of the names is not a DNS label.
+std::string PortFqdn(const model::Port& port, const model::Subnet& subnet, const model::Vpc& vpc,
+                     absl::string_view zone);
+// Adds the port's forward and reverse records to `records`. Ports sharing a name share the
+// forward record (every address); a reverse name goes to the first port by id.
+void AddDnsRecords(const model::Port& port, const std::string& fqdn, DnsRecords& records);
+
+std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc, const DnsRecords& records = {});
+// `vpc` may be null while unknown: the subnet then has no search domain.
+std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet,
+                                      const model::Vpc* vpc = nullptr,
+                                      const CompileOptions& options = {});
+std::vector<DesiredRow> CompilePort(const model::Port& port, const PortContext& context = {});
 std::vector<DesiredRow> CompileSecurityGroup(const model::SecurityGroup& group);
 std::vector<DesiredRow> CompileDefaultDeny();
 

@@ -42,9 +42,15 @@ const ovsdb::Datum& Column(const DesiredRow& row, const std::string& name) {
   return it == row.columns.end() ? kMissing : it->second;
 }
 
-TEST(CompileTest, VpcBecomesOneRouterMarkedWithItsOwner) {
-  std::vector<DesiredRow> rows = CompileVpc({.meta = Meta("v-1", 7)});
-  ASSERT_EQ(rows.size(), 1u);
+TEST(CompileTest, VpcBecomesRouterAndDnsRowMarkedWithItsOwner) {
+  std::vector<DesiredRow> rows =
+      CompileVpc({.meta = Meta("v-1", 7)}, {{"vm.a.b.internal", "10.0.0.4"}});
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].table, NbTable::kDns);
+  EXPECT_EQ(rows[1].name, "pn-dns-v-1");
+  EXPECT_EQ(Column(rows[1], "external_ids").AsStringMap().at("plasmanet:row"), "pn-dns-v-1")
+      << "DNS has no name column: the index finds the row by this key";
+  EXPECT_EQ(Column(rows[1], "records").AsStringMap().at("vm.a.b.internal"), "10.0.0.4");
   EXPECT_EQ(rows[0].table, NbTable::kLogicalRouter);
   EXPECT_EQ(rows[0].name, "pn-vpc-v-1");
   EXPECT_EQ(Column(rows[0], "name").AsString(), "pn-vpc-v-1");
@@ -58,7 +64,7 @@ TEST(CompileTest, VpcBecomesOneRouterMarkedWithItsOwner) {
 
 TEST(CompileTest, SubnetBecomesSwitchRouterPortAndPeer) {
   std::vector<DesiredRow> rows = CompileSubnet(DualStackSubnet());
-  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_EQ(rows.size(), 6u) << "switch, router port, peer, DHCPv4, DHCPv6, DNS allow";
   const DesiredRow& ls = rows[0];
   const DesiredRow& lrp = rows[1];
   const DesiredRow& peer = rows[2];
@@ -80,6 +86,148 @@ TEST(CompileTest, SubnetBecomesSwitchRouterPortAndPeer) {
   EXPECT_EQ(Column(peer, "options").AsStringMap().at("router-port"), "pn-lrp-s-1");
   for (const DesiredRow& row : rows) {
     EXPECT_EQ(Column(row, "external_ids").AsStringMap().at("plasmanet:owner"), "subnet/s-1");
+  }
+}
+
+const DesiredRow* FindRow(const std::vector<DesiredRow>& rows, NbTable table,
+                          const std::string& name) {
+  for (const DesiredRow& row : rows) {
+    if (row.table == table && row.name == name) return &row;
+  }
+  return nullptr;
+}
+
+TEST(CompileTest, DhcpOptionsCarryGatewayDnsMtuAndDomain) {
+  model::Subnet subnet = DualStackSubnet();
+  subnet.meta.name = "Front";
+  subnet.mtu = 1400;
+  const model::Vpc vpc{.meta = {.id = "v-1", .name = "shop"}};
+  const std::vector<DesiredRow> rows = CompileSubnet(subnet, &vpc, {});
+  const DesiredRow* v4 = FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp4-s-1");
+  ASSERT_NE(v4, nullptr);
+  EXPECT_EQ(Column(*v4, "cidr").AsString(), "10.0.1.0/24");
+  std::map<std::string, std::string> o = Column(*v4, "options").AsStringMap();
+  EXPECT_EQ(o["server_id"], "10.0.1.1");
+  EXPECT_EQ(o["router"], "10.0.1.1");
+  EXPECT_EQ(o["server_mac"], GatewayMac("s-1").ToString());
+  EXPECT_EQ(o["netmask"], "255.255.255.0");
+  EXPECT_EQ(o["lease_time"], "43200");
+  EXPECT_EQ(o["mtu"], "1400");
+  EXPECT_EQ(o["dns_server"], "{10.0.1.1}") << "no servers named: the gateway, where OVN answers";
+  EXPECT_EQ(o["domain_name"], "\"front.shop.internal\"") << "OVN wants strings quoted";
+  EXPECT_FALSE(o.contains("classless_static_route"));
+
+  const DesiredRow* v6 = FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp6-s-1");
+  ASSERT_NE(v6, nullptr);
+  o = Column(*v6, "options").AsStringMap();
+  EXPECT_EQ(o["server_id"], GatewayMac("s-1").ToString());
+  EXPECT_EQ(o["dns_server"], "{fd00:1::1}");
+  EXPECT_FALSE(o.contains("dhcpv6_stateless"));
+
+  const DesiredRow& lrp = rows[1];
+  EXPECT_EQ(Column(lrp, "options").AsStringMap().at("gateway_mtu"), "1400");
+  std::map<std::string, std::string> ra = Column(lrp, "ipv6_ra_configs").AsStringMap();
+  EXPECT_EQ(ra["address_mode"], "dhcpv6_stateful");
+  EXPECT_EQ(ra["mtu"], "1400");
+  EXPECT_THAT(rows[0].refs.at("dns_records"), ElementsAre(RowRef{NbTable::kDns, "pn-dns-v-1"}));
+}
+
+TEST(CompileTest, NamedServersHostRoutesAndPlatformDefaultsReachDhcp) {
+  model::Subnet subnet = DualStackSubnet();
+  subnet.dns_servers = {*IpAddress::Parse("10.0.1.53"), *IpAddress::Parse("fd00:1::53")};
+  subnet.host_routes = {{*IpPrefix::Parse("192.168.0.0/16"), *IpAddress::Parse("10.0.1.9")}};
+  const CompileOptions options{.default_dns_servers = {*IpAddress::Parse("9.9.9.9")},
+                               .default_mtu = 1442,
+                               .dhcp_lease_seconds = 600};
+  std::vector<DesiredRow> rows = CompileSubnet(subnet, nullptr, options);
+  std::map<std::string, std::string> o =
+      Column(*FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp4-s-1"), "options").AsStringMap();
+  EXPECT_EQ(o["dns_server"], "{10.0.1.53}") << "the subnet's servers win over the platform's";
+  EXPECT_EQ(o["lease_time"], "600");
+  EXPECT_EQ(o["mtu"], "1442") << "a subnet stored without an MTU gets the platform's";
+  EXPECT_EQ(o["classless_static_route"], "{192.168.0.0/16,10.0.1.9, 0.0.0.0/0,10.0.1.1}")
+      << "option 121 replaces the router option, so the default route is repeated";
+  EXPECT_FALSE(o.contains("domain_name")) << "no VPC known: no domain";
+
+  subnet.dns_servers.clear();
+  rows = CompileSubnet(subnet, nullptr, options);
+  o = Column(*FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp4-s-1"), "options").AsStringMap();
+  EXPECT_EQ(o["dns_server"], "{9.9.9.9}");
+  const DesiredRow* acl = FindRow(rows, NbTable::kAcl, "pn-dns-s-1");
+  ASSERT_NE(acl, nullptr);
+  EXPECT_EQ(acl->parent, std::string(kDropGroupName));
+  EXPECT_EQ(Column(*acl, "match").AsString(),
+            "inport == @pn_drop && (ip4.dst == {9.9.9.9} || ip6.dst == {fd00:1::1}) && "
+            "(udp.dst == 53 || tcp.dst == 53)");
+  EXPECT_EQ(Column(*acl, "priority").AsInteger(), kAllowPriority);
+}
+
+TEST(CompileTest, DhcpOffMeansNoOptionsAndPortsReferenceNone) {
+  model::Subnet subnet = DualStackSubnet();
+  DesiredRow on = CompilePort(VmPort(), {.subnet = &subnet})[0];
+  EXPECT_THAT(on.refs.at("dhcpv4_options"),
+              ElementsAre(RowRef{NbTable::kDhcpOptions, "pn-dhcp4-s-1"}));
+  EXPECT_THAT(on.refs.at("dhcpv6_options"),
+              ElementsAre(RowRef{NbTable::kDhcpOptions, "pn-dhcp6-s-1"}));
+
+  subnet.dhcp_enabled = false;
+  for (const DesiredRow& row : CompileSubnet(subnet)) {
+    EXPECT_NE(row.table, NbTable::kDhcpOptions) << row.name;
+  }
+  DesiredRow off = CompilePort(VmPort(), {.subnet = &subnet})[0];
+  EXPECT_TRUE(off.refs.at("dhcpv4_options").empty()) << "the column is cleared, not left alone";
+  EXPECT_TRUE(off.refs.at("dhcpv6_options").empty());
+}
+
+TEST(CompileTest, SlaacSubnetAdvertisesThePrefixAndHasNoDhcpv6Server) {
+  model::Subnet subnet = DualStackSubnet();
+  subnet.ipv6_address_mode = model::Ipv6AddressMode::kSlaac;
+  std::vector<DesiredRow> rows = CompileSubnet(subnet);
+  EXPECT_EQ(FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp6-s-1"), nullptr);
+  std::map<std::string, std::string> ra = Column(rows[1], "ipv6_ra_configs").AsStringMap();
+  EXPECT_EQ(ra["address_mode"], "slaac");
+  EXPECT_EQ(ra["rdnss"], "fd00:1::1");
+  EXPECT_TRUE(CompilePort(VmPort(), {.subnet = &subnet})[0].refs.at("dhcpv6_options").empty());
+
+  subnet.ipv6_address_mode = model::Ipv6AddressMode::kDhcpv6Stateless;
+  rows = CompileSubnet(subnet);
+  const DesiredRow* v6 = FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp6-s-1");
+  ASSERT_NE(v6, nullptr);
+  EXPECT_EQ(Column(*v6, "options").AsStringMap().at("dhcpv6_stateless"), "true");
+  EXPECT_EQ(Column(rows[1], "ipv6_ra_configs").AsStringMap().at("address_mode"),
+            "dhcpv6_stateless");
+}
+
+TEST(CompileTest, PortNamesBecomeForwardAndReverseRecords) {
+  model::Subnet subnet = DualStackSubnet();
+  subnet.meta.name = "front";
+  const model::Vpc vpc{.meta = {.id = "v-1", .name = "Shop"}};
+  model::Port port = VmPort();
+  port.meta.name = "Web-1";
+  const std::string fqdn = PortFqdn(port, subnet, vpc, "internal");
+  EXPECT_EQ(fqdn, "web-1.front.shop.internal");
+  DnsRecords records;
+  AddDnsRecords(port, fqdn, records);
+  EXPECT_EQ(records["web-1.front.shop.internal"], "10.0.1.5 fd00:1::5");
+  EXPECT_EQ(records["5.1.0.10.in-addr.arpa"], "web-1.front.shop.internal");
+  EXPECT_EQ(records["5.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.0.0.d.f.ip6.arpa"],
+            "web-1.front.shop.internal");
+  EXPECT_EQ(CompilePort(port)[0].columns.at("options").AsStringMap().at("hostname"), "web-1");
+
+  // A second port of the same name adds its address to the name.
+  model::Port twin = VmPort();
+  twin.meta.name = "web-1";
+  twin.fixed_ips = {*IpAddress::Parse("10.0.1.6")};
+  AddDnsRecords(twin, PortFqdn(twin, subnet, vpc, "internal"), records);
+  EXPECT_EQ(records["web-1.front.shop.internal"], "10.0.1.5 10.0.1.6 fd00:1::5");
+
+  // Names that are not DNS labels get no records and no host name.
+  const std::vector<std::string> bad = {"web tier", "-x", "", "a.b", std::string(64, 'a')};
+  for (const std::string& name : bad) {
+    port.meta.name = name;
+    EXPECT_EQ(PortFqdn(port, subnet, vpc, "internal"), "") << name;
+    EXPECT_FALSE(CompilePort(port)[0].columns.at("options").AsStringMap().contains("hostname"))
+        << name;
   }
 }
 

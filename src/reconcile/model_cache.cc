@@ -73,6 +73,8 @@ void ModelCache::Clear() {
   subnets_.clear();
   ports_.clear();
   groups_.clear();
+  subnets_of_vpc_.clear();
+  ports_of_subnet_.clear();
   deleted_at_.clear();
 }
 
@@ -118,46 +120,171 @@ std::vector<ObjectChange> ModelCache::DecodeAll(const std::vector<store::KeyValu
   return all;
 }
 
+namespace {
+
+// Keeps `index` (parent id -> child ids) in step with one child moving from `before` to `after`
+// (empty: none).
+void Relink(absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>>& index,
+            const std::string& child, const std::string& before, const std::string& after) {
+  if (before == after) return;
+  if (!before.empty()) {
+    if (auto it = index.find(before); it != index.end()) {
+      it->second.erase(child);
+      if (it->second.empty()) index.erase(it);
+    }
+  }
+  if (!after.empty()) index[after].insert(child);
+}
+
+template <typename T>
+std::optional<T> Copy(const absl::flat_hash_map<std::string, T>& objects, const std::string& id) {
+  auto it = objects.find(id);
+  if (it == objects.end()) return std::nullopt;
+  return it->second;
+}
+
+template <typename T>
+const T* Ptr(const std::optional<T>& object) {
+  return object ? &*object : nullptr;
+}
+
+}  // namespace
+
 std::vector<OwnerRef> ModelCache::Apply(ObjectChange change) {
+  const bool had_default_deny = HasDefaultDeny();
+  const std::string id = change.owner.id;
   std::optional<OwnerRef> owner;
+  std::vector<OwnerRef> out;
   switch (change.owner.kind) {
-    case OwnerRef::Kind::kVpc:
+    case OwnerRef::Kind::kVpc: {
+      std::optional<model::Vpc> before = Copy(vpcs_, id);
       owner = ApplyTo(vpcs_, deleted_at_, track_deletions_, std::move(change));
+      if (owner) AddDependents(Ptr(before), Ptr(Copy(vpcs_, id)), out);
       break;
-    case OwnerRef::Kind::kSubnet:
+    }
+    case OwnerRef::Kind::kSubnet: {
+      std::optional<model::Subnet> before = Copy(subnets_, id);
       owner = ApplyTo(subnets_, deleted_at_, track_deletions_, std::move(change));
+      if (!owner) break;
+      std::optional<model::Subnet> after = Copy(subnets_, id);
+      Relink(subnets_of_vpc_, id, before ? before->vpc_id : "", after ? after->vpc_id : "");
+      AddDependents(Ptr(before), Ptr(after), out);
       break;
+    }
     case OwnerRef::Kind::kSecurityGroup:
       owner = ApplyTo(groups_, deleted_at_, track_deletions_, std::move(change));
       break;
     case OwnerRef::Kind::kPort: {
-      const bool had_ports = !ports_.empty();
+      std::optional<model::Port> before = Copy(ports_, id);
       owner = ApplyTo(ports_, deleted_at_, track_deletions_, std::move(change));
-      // The drop group comes with the first port and goes with the last.
-      if (owner && had_ports != !ports_.empty()) {
-        return {*std::move(owner), {OwnerRef::Kind::kDefaultDeny, std::string(kDefaultDenyId)}};
-      }
+      if (!owner) break;
+      const model::Port* after = FindPort(id);
+      Relink(ports_of_subnet_, id, before ? before->subnet_id : "",
+             after != nullptr ? after->subnet_id : "");
+      AddDependents(Ptr(before), after, out);
       break;
     }
     case OwnerRef::Kind::kDefaultDeny:
       break;  // not a store object
   }
   if (!owner) return {};
-  return {*std::move(owner)};
+  out.insert(out.begin(), *std::move(owner));
+  // The drop group comes with the first subnet or port and goes with the last.
+  if (had_default_deny != HasDefaultDeny()) {
+    out.push_back({OwnerRef::Kind::kDefaultDeny, std::string(kDefaultDenyId)});
+  }
+  return out;
+}
+
+void ModelCache::AddDependents(const model::Vpc* before, const model::Vpc* after,
+                               std::vector<OwnerRef>& out) const {
+  // The VPC's name is part of its subnets' search domain.
+  if (before == nullptr || after == nullptr || before->meta.name == after->meta.name) return;
+  if (auto it = subnets_of_vpc_.find(after->meta.id); it != subnets_of_vpc_.end()) {
+    for (const std::string& subnet : it->second) out.push_back({OwnerRef::Kind::kSubnet, subnet});
+  }
+}
+
+void ModelCache::AddDependents(const model::Subnet* before, const model::Subnet* after,
+                               std::vector<OwnerRef>& out) const {
+  const model::Subnet* any = after != nullptr ? after : before;
+  if (any == nullptr) return;
+  // The VPC's DNS row spells the subnet's name in every record of its ports.
+  if (before == nullptr || after == nullptr || before->meta.name != after->meta.name) {
+    out.push_back({OwnerRef::Kind::kVpc, any->vpc_id});
+  }
+  // A port references its subnet's DHCP options when they exist.
+  const auto dhcp_shape = [](const model::Subnet* s) {
+    return std::make_tuple(s->dhcp_enabled, s->ipv4.has_value(), s->ipv6.has_value(),
+                           s->ipv6_address_mode);
+  };
+  if (before != nullptr && after != nullptr && dhcp_shape(before) != dhcp_shape(after)) {
+    if (auto it = ports_of_subnet_.find(after->meta.id); it != ports_of_subnet_.end()) {
+      for (const std::string& port : it->second) out.push_back({OwnerRef::Kind::kPort, port});
+    }
+  }
+  if (before == nullptr && after != nullptr) {
+    // Ports the cache saw before their subnet (possible in a snapshot) lack its DHCP options.
+    if (auto it = ports_of_subnet_.find(after->meta.id); it != ports_of_subnet_.end()) {
+      for (const std::string& port : it->second) out.push_back({OwnerRef::Kind::kPort, port});
+    }
+  }
+}
+
+void ModelCache::AddDependents(const model::Port* before, const model::Port* after,
+                               std::vector<OwnerRef>& out) const {
+  // The VPC's DNS row holds the port's name and addresses; a status change touches neither.
+  const bool same_record = before != nullptr && after != nullptr &&
+                           before->meta.name == after->meta.name &&
+                           before->fixed_ips == after->fixed_ips &&
+                           before->subnet_id == after->subnet_id;
+  if (same_record) return;
+  if (before != nullptr) out.push_back({OwnerRef::Kind::kVpc, before->vpc_id});
+  if (after != nullptr && (before == nullptr || after->vpc_id != before->vpc_id)) {
+    out.push_back({OwnerRef::Kind::kVpc, after->vpc_id});
+  }
+}
+
+DnsRecords ModelCache::CompileDnsRecords(const model::Vpc& vpc) const {
+  DnsRecords records;
+  auto subnets = subnets_of_vpc_.find(vpc.meta.id);
+  if (subnets == subnets_of_vpc_.end()) return records;
+  for (const std::string& subnet_id : subnets->second) {
+    const model::Subnet& subnet = subnets_.at(subnet_id);
+    auto ports = ports_of_subnet_.find(subnet_id);
+    if (ports == ports_of_subnet_.end()) continue;
+    for (const std::string& port_id : ports->second) {
+      const model::Port& port = ports_.at(port_id);
+      AddDnsRecords(port, PortFqdn(port, subnet, vpc, options_.dns_zone), records);
+    }
+  }
+  return records;
 }
 
 std::vector<DesiredRow> ModelCache::Compile(const OwnerRef& owner) const {
   switch (owner.kind) {
     case OwnerRef::Kind::kVpc:
-      if (auto it = vpcs_.find(owner.id); it != vpcs_.end()) return CompileVpc(it->second);
+      if (auto it = vpcs_.find(owner.id); it != vpcs_.end()) {
+        return CompileVpc(it->second, CompileDnsRecords(it->second));
+      }
       break;
     case OwnerRef::Kind::kSubnet:
       if (auto it = subnets_.find(owner.id); it != subnets_.end()) {
-        return CompileSubnet(it->second);
+        auto vpc = vpcs_.find(it->second.vpc_id);
+        return CompileSubnet(it->second, vpc == vpcs_.end() ? nullptr : &vpc->second, options_);
       }
       break;
     case OwnerRef::Kind::kPort:
-      if (auto it = ports_.find(owner.id); it != ports_.end()) return CompilePort(it->second);
+      if (auto it = ports_.find(owner.id); it != ports_.end()) {
+        PortContext context;
+        if (auto subnet = subnets_.find(it->second.subnet_id); subnet != subnets_.end()) {
+          context.subnet = &subnet->second;
+        }
+        if (auto vpc = vpcs_.find(it->second.vpc_id); vpc != vpcs_.end()) {
+          context.vpc = &vpc->second;
+        }
+        return CompilePort(it->second, context);
+      }
       break;
     case OwnerRef::Kind::kSecurityGroup:
       if (auto it = groups_.find(owner.id); it != groups_.end()) {
@@ -165,7 +292,7 @@ std::vector<DesiredRow> ModelCache::Compile(const OwnerRef& owner) const {
       }
       break;
     case OwnerRef::Kind::kDefaultDeny:
-      if (!ports_.empty() && owner.id == kDefaultDenyId) return CompileDefaultDeny();
+      if (HasDefaultDeny() && owner.id == kDefaultDenyId) return CompileDefaultDeny();
       break;
   }
   return {};
@@ -185,7 +312,7 @@ std::vector<OwnerRef> ModelCache::Owners() const {
     owners.push_back({OwnerRef::Kind::kSecurityGroup, id});
   }
   for (const auto& [id, port] : ports_) owners.push_back({OwnerRef::Kind::kPort, id});
-  if (!ports_.empty()) {
+  if (HasDefaultDeny()) {
     owners.push_back({OwnerRef::Kind::kDefaultDeny, std::string(kDefaultDenyId)});
   }
   return owners;

@@ -1,9 +1,14 @@
 // ModelCache: the reconciler's copy of the objects that compile to NB rows (VPCs, subnets,
 // security groups, ports), fed by a snapshot of the store and then by its watch stream. The
-// shared drop group (OwnerRef kind kDefaultDeny) exists whenever any port does.
+// shared drop group (OwnerRef kind kDefaultDeny) exists whenever any subnet or port does.
 //
-// Memory is one decoded object per VPC, subnet and port; rows are compiled on demand, not
-// kept, so holding 100,000 ports costs the ports themselves.
+// Some rows depend on more than their own object: a VPC's DNS row holds the names of all its
+// ports, a port's row references its subnet's DHCP options. Apply therefore also returns the
+// owners whose rows a change reaches (the VPC when a port's name or addresses change, the ports
+// when their subnet's DHCP changes), and only then, so a port status change stays one owner.
+//
+// Memory is one decoded object per VPC, subnet and port, plus the ids of each subnet's ports;
+// rows are compiled on demand, not kept, so holding 100,000 ports costs the ports themselves.
 #pragma once
 
 #include <optional>
@@ -12,6 +17,7 @@
 #include <vector>
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <absl/status/status.h>
 
 #include "model/port.h"
@@ -35,6 +41,8 @@ struct ObjectChange {
 
 class ModelCache {
  public:
+  explicit ModelCache(CompileOptions options = {}) : options_(std::move(options)) {}
+
   // The store prefixes whose keys hold the objects (everything else under /v1/ is ignored).
   static const std::vector<absl::string_view>& ObjectPrefixes();
   static bool IsObjectKey(absl::string_view key);
@@ -62,14 +70,28 @@ class ModelCache {
   const model::Port* FindPort(const std::string& id) const;
   size_t size() const {
     return vpcs_.size() + subnets_.size() + groups_.size() + ports_.size() +
-           (ports_.empty() ? 0 : 1);
+           (HasDefaultDeny() ? 1 : 0);
   }
 
  private:
+  bool HasDefaultDeny() const { return !subnets_.empty() || !ports_.empty(); }
+  // The owners besides `owner` whose rows the change of `before` into `after` (null: absent)
+  // reaches.
+  void AddDependents(const model::Subnet* before, const model::Subnet* after,
+                     std::vector<OwnerRef>& out) const;
+  void AddDependents(const model::Port* before, const model::Port* after,
+                     std::vector<OwnerRef>& out) const;
+  void AddDependents(const model::Vpc* before, const model::Vpc* after,
+                     std::vector<OwnerRef>& out) const;
+  DnsRecords CompileDnsRecords(const model::Vpc& vpc) const;
+
+  CompileOptions options_;
   absl::flat_hash_map<std::string, model::Vpc> vpcs_;
   absl::flat_hash_map<std::string, model::Subnet> subnets_;
   absl::flat_hash_map<std::string, model::Port> ports_;
   absl::flat_hash_map<std::string, model::SecurityGroup> groups_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> subnets_of_vpc_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> ports_of_subnet_;
   // Revisions of deletions, so a stale put replayed after the delete does not revive it.
   absl::flat_hash_map<std::string, int64_t> deleted_at_;
   bool track_deletions_ = false;

@@ -108,7 +108,7 @@ void NbIndex::Index(const ovsdb::TableReplica& table, NbTable kind, const ovsdb:
   by_owner_[*owner].insert(uuid);
   by_name_.try_emplace({kind, name}, uuid);
   rows_[uuid] = OwnedRow{kind, std::move(name), *std::move(owner)};
-  if (IsRootTable(kind)) {
+  if (IsRootTable(kind) && !ChildColumn(kind).empty()) {
     std::vector<ovsdb::Uuid> children = table.Get(row, ChildColumn(kind)).AsUuids();
     for (const ovsdb::Uuid& child : children) parent_of_[child] = uuid;
     children_of_[uuid] = std::move(children);

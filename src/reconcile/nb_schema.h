@@ -26,12 +26,14 @@ enum class NbTable {
   kAcl,
   kMeter,
   kMeterBand,
+  kDhcpOptions,
+  kDns,
 };
 
-inline constexpr NbTable kAllNbTables[] = {NbTable::kLogicalRouter, NbTable::kLogicalRouterPort,
-                                           NbTable::kLogicalSwitch, NbTable::kLogicalSwitchPort,
-                                           NbTable::kPortGroup,     NbTable::kAcl,
-                                           NbTable::kMeter,         NbTable::kMeterBand};
+inline constexpr NbTable kAllNbTables[] = {
+    NbTable::kLogicalRouter, NbTable::kLogicalRouterPort, NbTable::kLogicalSwitch,
+    NbTable::kLogicalSwitchPort, NbTable::kPortGroup, NbTable::kAcl, NbTable::kMeter,
+    NbTable::kMeterBand, NbTable::kDhcpOptions, NbTable::kDns};
 
 absl::string_view NbTableName(NbTable table);  // "Logical_Router", ...
 
@@ -42,12 +44,18 @@ bool IsRootTable(NbTable table);
 // The table whose rows reference rows of `child` (Logical_Router for Logical_Router_Port,
 // Logical_Switch for Logical_Switch_Port, Port_Group for ACL, Meter for Meter_Band)...
 NbTable ParentTable(NbTable child);
-// ...and the column of the parent that holds the references: "ports", "acls" or "bands".
+// ...and the column of the parent that holds the references: "ports", "acls" or "bands"; empty
+// for root tables without children (DHCP_Options, DNS).
 absl::string_view ChildColumn(NbTable parent);
 
-// Meter_Band has no name column; PlasmaNET names its bands in external_ids under this key.
+// Meter_Band, DHCP_Options and DNS have no name column; PlasmaNET names those rows in
+// external_ids under this key.
 inline constexpr absl::string_view kRowNameKey = "plasmanet:row";
 bool HasNameColumn(NbTable table);
+
+// Map columns that may be large and change a few keys at a time (DNS.records: every named port
+// of a VPC): the reconciler changes them by mutation, key by key, never by rewriting the map.
+bool IsMutatedMap(NbTable table, absl::string_view column);
 
 // Port_Group.ports is not a parent-child reference but a membership (weak references to
 // switch ports): a port belongs to its security groups' port groups and, with port security

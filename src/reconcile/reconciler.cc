@@ -20,7 +20,7 @@ bool OutcomeUnknown(const absl::Status& status) {
 }  // namespace
 
 Reconciler::Reconciler(store::Store& store, service::PortService& ports, ReconcilerOptions options)
-    : store_(store), ports_(ports), options_(std::move(options)) {
+    : store_(store), ports_(ports), options_(std::move(options)), cache_(options_.compile) {
   ovsdb::ClientOptions nb{
       .remotes = options_.nb_remotes,
       .database = "OVN_Northbound",

@@ -54,6 +54,7 @@ struct ReconcilerOptions {
   // Optional: OVN Southbound, read for the chassis each port is bound to (binding_chassis).
   std::vector<ovsdb::Remote> sb_remotes;
   ovsdb::TlsFiles sb_tls;
+  CompileOptions compile;  // DNS zone and servers, MTU and lease defaults
   size_t max_rows_per_txn = 5000;
   absl::Duration transact_timeout = absl::Seconds(60);
   absl::Duration audit_interval = absl::Minutes(5);

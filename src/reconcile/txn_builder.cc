@@ -80,6 +80,55 @@ TxnCounts TxnBuilder::Add(const OwnerRef& owner, const std::vector<DesiredRow>& 
   return counts;
 }
 
+std::optional<ovsdb::Datum> TxnBuilder::Resolve(const std::vector<RowRef>& refs) const {
+  std::vector<ovsdb::Atom> atoms;
+  for (const RowRef& ref : refs) {
+    std::optional<Target> target = FindRoot(ref.table, ref.name);
+    if (!target) return std::nullopt;
+    if (target->named.empty()) {
+      atoms.emplace_back(target->uuid);
+    } else {
+      atoms.emplace_back(ovsdb::NamedUuid{target->named});
+    }
+  }
+  return ovsdb::Datum::Set(std::move(atoms));
+}
+
+nlohmann::json TxnBuilder::MapMutations(absl::string_view column, const ovsdb::Datum& desired,
+                                        const ovsdb::Datum& actual) {
+  // Both maps are sorted by key: one merge walk. A changed value is a delete of the key and an
+  // insert of the new pair (OVSDB's map "insert" never overwrites).
+  std::vector<ovsdb::Atom> removed;
+  std::vector<std::pair<ovsdb::Atom, ovsdb::Atom>> added;
+  const auto& dk = desired.keys();
+  const auto& ak = actual.keys();
+  size_t i = 0, j = 0;
+  while (i < dk.size() || j < ak.size()) {
+    if (j == ak.size() || (i < dk.size() && dk[i] < ak[j])) {
+      added.emplace_back(dk[i], desired.values()[i]);
+      ++i;
+    } else if (i == dk.size() || ak[j] < dk[i]) {
+      removed.push_back(ak[j]);
+      ++j;
+    } else {
+      if (desired.values()[i] != actual.values()[j]) {
+        removed.push_back(ak[j]);
+        added.emplace_back(dk[i], desired.values()[i]);
+      }
+      ++i;
+      ++j;
+    }
+  }
+  nlohmann::json mutations = nlohmann::json::array();
+  if (!removed.empty()) {
+    mutations.push_back({column, "delete", ovsdb::Datum::Set(std::move(removed)).ToJson()});
+  }
+  if (!added.empty()) {
+    mutations.push_back({column, "insert", ovsdb::Datum::Map(std::move(added)).ToJson()});
+  }
+  return mutations;
+}
+
 std::optional<TxnBuilder::Target> TxnBuilder::FindRoot(NbTable table,
                                                        const std::string& name) const {
   if (auto it = inserted_.find({table, name}); it != inserted_.end()) {
@@ -135,8 +184,16 @@ void TxnBuilder::Insert(const DesiredRow& row, TxnCounts& counts) {
       return;
     }
   }
-  const std::string named = absl::StrCat("row", next_name_++);
   nlohmann::json values = nlohmann::json::object();
+  for (const auto& [column, refs] : row.refs) {
+    std::optional<ovsdb::Datum> resolved = Resolve(refs);
+    if (!resolved) {
+      ++counts.blocked;  // a referenced row is not in NB yet: try again when it is
+      return;
+    }
+    values[column] = resolved->ToJson();
+  }
+  const std::string named = absl::StrCat("row", next_name_++);
   for (const auto& [column, datum] : row.columns) values[column] = datum.ToJson();
   inserted_[{row.table, row.name}] = {named, ops_.size()};
   // Members are assigned, not listed in an initializer list: that would deep-copy the row.
@@ -165,11 +222,34 @@ void TxnBuilder::UpdateIfChanged(const ovsdb::Uuid& uuid, const DesiredRow& row,
   if (found == nullptr) return;
   const ovsdb::Row& actual = *found;
   nlohmann::json changed = nlohmann::json::object();
+  nlohmann::json mutations = nlohmann::json::array();
   for (const auto& [column, datum] : row.columns) {
     const ovsdb::Datum& current = table.Get(actual, column);
+    if (IsMutatedMap(row.table, column)) {
+      for (nlohmann::json& m : MapMutations(column, datum, current)) {
+        mutations.push_back(std::move(m));
+      }
+      continue;
+    }
     const bool same =
         column == "external_ids" ? SameIgnoringRevision(datum, current) : datum == current;
     if (!same) changed[column] = datum.ToJson();
+  }
+  for (const auto& [column, refs] : row.refs) {
+    std::optional<ovsdb::Datum> resolved = Resolve(refs);
+    if (!resolved) {
+      ++counts.blocked;
+      continue;
+    }
+    if (*resolved != table.Get(actual, column)) changed[column] = resolved->ToJson();
+  }
+  if (!mutations.empty()) {
+    nlohmann::json& op = ops_.emplace_back(nlohmann::json::object());
+    op["op"] = "mutate";
+    op["table"] = NbTableName(row.table);
+    op["where"] = WhereUuid(uuid);
+    op["mutations"] = std::move(mutations);
+    if (changed.empty()) ++counts.updated;
   }
   if (changed.empty()) return;
   // Whatever changed, the row now reflects the object's current revision.

@@ -13,7 +13,9 @@
 // switch's or router's ports go straight into its insert. Port groups are kept the same way:
 // their ACLs are children ("acls"), and a switch port's memberships (DesiredRow::groups) are
 // added to and removed from the groups' "ports" by mutation, one port at a time, so a drop
-// group holding every port of the cloud is never rewritten.
+// group holding every port of the cloud is never rewritten. Reference columns to other root
+// rows (DesiredRow::refs) are resolved to uuids here, and large maps (IsMutatedMap) are changed
+// by key mutations.
 #pragma once
 
 #include <map>
@@ -67,6 +69,13 @@ class TxnBuilder {
   void UpdateIfChanged(const ovsdb::Uuid& uuid, const DesiredRow& row, TxnCounts& counts);
   void Delete(NbTable table, const ovsdb::Uuid& uuid, TxnCounts& counts);
   std::optional<Target> FindRoot(NbTable table, const std::string& name) const;
+  // The datum of a reference column: the targets' uuids, or the uuid-names of their inserts in
+  // this transaction. nullopt when a target is neither in NB nor being inserted.
+  std::optional<ovsdb::Datum> Resolve(const std::vector<RowRef>& refs) const;
+  // For IsMutatedMap columns: mutations that turn `actual` into `desired` key by key (empty if
+  // they are equal).
+  static nlohmann::json MapMutations(absl::string_view column, const ovsdb::Datum& desired,
+                                     const ovsdb::Datum& actual);
   // Appends `child` to the reference column of a root row inserted by this transaction.
   void AddToInsertedRow(NbTable table, const std::string& name, absl::string_view column,
                         ovsdb::Atom child);

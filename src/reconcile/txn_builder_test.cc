@@ -17,6 +17,8 @@ constexpr char kRouterUuid[] = "11111111-1111-1111-1111-111111111111";
 constexpr char kSwitchUuid[] = "22222222-2222-2222-2222-222222222222";
 constexpr char kPortUuid[] = "33333333-3333-3333-3333-333333333333";
 constexpr char kForeignUuid[] = "44444444-4444-4444-4444-444444444444";
+constexpr char kDnsUuid[] = "88888888-8888-8888-8888-888888888888";
+constexpr char kDhcpUuid[] = "99999999-9999-9999-9999-999999999999";
 
 // A replica of the installed NB schema, filled from <table-updates2> JSON, and the index over it:
 // what the reconciler sees after a monitor reply.
@@ -47,6 +49,12 @@ class TxnBuilderTest : public ::testing::Test {
         "name": "pn-vpc-v-1",
         "external_ids": ["map", [["plasmanet:owner", "vpc/v-1"], ["plasmanet:revision", "7"],
                                  ["plasmanet:project", "acme/web"], ["plasmanet:name", "web"]]]}}},
+      "DNS": {")" +
+          std::string(kDnsUuid) + R"(": {"initial": {
+        "records": ["map", [["vm.s.web.internal", "10.0.1.5"]]],
+        "external_ids": ["map", [["plasmanet:owner", "vpc/v-1"], ["plasmanet:revision", "7"],
+                                 ["plasmanet:project", "acme/web"], ["plasmanet:name", "web"],
+                                 ["plasmanet:row", "pn-dns-v-1"]]]}}},
       "Logical_Switch": {")" +
           std::string(kSwitchUuid) + R"(": {"initial": {
         "name": "pn-subnet-s-1",
@@ -59,6 +67,7 @@ class TxnBuilderTest : public ::testing::Test {
           "name": "p-1",
           "addresses": "fa:16:3e:00:00:05 10.0.1.5",
           "port_security": "fa:16:3e:00:00:05 10.0.1.5",
+          "options": ["map", [["hostname", "vm"]]],
           "external_ids": ["map", [["plasmanet:owner", "port/p-1"], ["plasmanet:revision", "30"],
                                    ["plasmanet:project", "acme/web"], ["plasmanet:name", "vm"]]]}},
         ")" +
@@ -105,29 +114,84 @@ using ::testing::ElementsAre;
 
 TEST_F(TxnBuilderTest, EmptyNbGetsEverythingInOneTransactionWithPortsInTheirParentsInserts) {
   TxnBuilder builder(replica_, index_);
+  const model::Subnet subnet = Subnet();
   builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(Vpc()));
-  builder.Add({OwnerRef::Kind::kSubnet, "s-1"}, CompileSubnet(Subnet()));
   builder.Add({OwnerRef::Kind::kDefaultDeny, std::string(kDefaultDenyId)}, CompileDefaultDeny());
-  builder.Add({OwnerRef::Kind::kPort, "p-1"}, CompilePort(Port()));
-  EXPECT_EQ(builder.counts().inserted, 12u);
+  builder.Add({OwnerRef::Kind::kSubnet, "s-1"}, CompileSubnet(subnet));
+  builder.Add({OwnerRef::Kind::kPort, "p-1"}, CompilePort(Port(), {.subnet = &subnet}));
+  EXPECT_EQ(builder.counts().inserted, 15u);
   EXPECT_EQ(builder.counts().blocked, 0u);
   nlohmann::json ops = builder.Build();
   EXPECT_THAT(OpNames(ops),
-              ElementsAre("insert Logical_Router", "insert Logical_Switch",
+              ElementsAre("insert Logical_Router", "insert DNS", "insert Port_Group",
+                          "insert Meter", "insert Meter_Band", "insert ACL", "insert ACL",
+                          "insert ACL", "insert ACL", "insert Logical_Switch",
                           "insert Logical_Router_Port", "insert Logical_Switch_Port",
-                          "insert Port_Group", "insert Meter", "insert Meter_Band", "insert ACL",
-                          "insert ACL", "insert ACL", "insert ACL", "insert Logical_Switch_Port"));
+                          "insert DHCP_Options", "insert ACL", "insert Logical_Switch_Port"));
   // No mutations: the router lists its port, the switch its two ports, the drop group its ACLs
-  // and its member port in their inserts.
-  EXPECT_EQ(ops[0]["row"]["ports"], nlohmann::json::parse(R"(["set", [["named-uuid", "row2"]]])"))
-      << ops[0].dump();
-  EXPECT_EQ(ops[1]["row"]["ports"][0], "set");
-  EXPECT_EQ(ops[1]["row"]["ports"][1].size(), 2u) << ops[1].dump();
-  EXPECT_EQ(ops[4]["row"]["acls"][1].size(), 4u) << ops[4].dump();
-  EXPECT_EQ(ops[5]["row"]["bands"], nlohmann::json::parse(R"(["set", [["named-uuid", "row6"]]])"))
-      << ops[5].dump();
-  EXPECT_EQ(ops[4]["row"]["ports"], nlohmann::json::parse(R"(["set", [["named-uuid", "row11"]]])"))
-      << ops[4].dump();
+  // (the subnet's DNS allow among them) and its member port in their inserts.
+  const auto named = [](const std::string& name) {
+    return nlohmann::json::parse(R"(["set", [["named-uuid", ")" + name + R"("]]])");
+  };
+  const auto one = [](const std::string& name) {  // a one-element set is written as its atom
+    return nlohmann::json::parse(R"(["named-uuid", ")" + name + R"("])");
+  };
+  EXPECT_EQ(ops[0]["row"]["ports"], named("row10")) << ops[0].dump();
+  EXPECT_EQ(ops[9]["row"]["ports"][1].size(), 2u) << ops[9].dump();
+  EXPECT_EQ(ops[2]["row"]["acls"][1].size(), 5u) << ops[2].dump();
+  EXPECT_EQ(ops[3]["row"]["bands"], named("row4")) << ops[3].dump();
+  EXPECT_EQ(ops[2]["row"]["ports"], named("row14")) << ops[2].dump();
+  // References to root rows inserted alongside go by uuid-name too.
+  EXPECT_EQ(ops[9]["row"]["dns_records"], one("row1")) << ops[9].dump();
+  EXPECT_EQ(ops[14]["row"]["dhcpv4_options"], one("row12")) << ops[14].dump();
+  EXPECT_EQ(ops[14]["row"]["dhcpv6_options"], nlohmann::json::parse(R"(["set", []])"));
+}
+
+TEST_F(TxnBuilderTest, ReferenceToAnExistingRowIsItsUuidAndToAMissingOneBlocks) {
+  ApplyProgrammedPort();
+  DesiredRow row = CompilePort(Port())[0];
+  row.groups.clear();  // not what this test is about
+  row.refs["dhcpv4_options"] = {{NbTable::kDhcpOptions, "pn-dhcp4-s-1"}};
+  TxnBuilder blocked(replica_, index_);
+  EXPECT_EQ(blocked.Add({OwnerRef::Kind::kPort, "p-1"}, {row}).blocked, 1u)
+      << "the DHCP options are not in NB: the port must stay dirty";
+  EXPECT_TRUE(blocked.Build().empty());
+
+  Apply(R"({"DHCP_Options": {")" + std::string(kDhcpUuid) + R"(": {"initial": {
+        "cidr": "10.0.1.0/24", "external_ids": ["map", [["plasmanet:owner", "subnet/s-1"],
+        ["plasmanet:row", "pn-dhcp4-s-1"]]]}}}})");
+  TxnBuilder builder(replica_, index_);
+  EXPECT_EQ(builder.Add({OwnerRef::Kind::kPort, "p-1"}, {row}).blocked, 0u);
+  nlohmann::json ops = builder.Build();
+  ASSERT_EQ(ops.size(), 1u) << ops.dump();
+  EXPECT_EQ(ops[0]["op"], "update");
+  EXPECT_EQ(ops[0]["row"]["dhcpv4_options"], nlohmann::json::parse(R"(["uuid", ")" +
+                                                                   std::string(kDhcpUuid) +
+                                                                   R"("])"))
+      << ops.dump();
+}
+
+TEST_F(TxnBuilderTest, LargeMapChangesByKeyMutationsOnly) {
+  ApplyProgrammedPort();  // the DNS row holds vm.s.web.internal -> 10.0.1.5
+  TxnBuilder same(replica_, index_);
+  EXPECT_EQ(same.Add({OwnerRef::Kind::kVpc, "v-1"},
+                     CompileVpc(Vpc(), {{"vm.s.web.internal", "10.0.1.5"}}))
+                .changes(),
+            0u);
+  EXPECT_TRUE(same.Build().empty());
+
+  TxnBuilder builder(replica_, index_);
+  builder.Add({OwnerRef::Kind::kVpc, "v-1"},
+              CompileVpc(Vpc(), {{"vm.s.web.internal", "10.0.1.6"}, {"db.s.web.internal", "10.0.1.7"}}));
+  nlohmann::json ops = builder.Build();
+  ASSERT_EQ(ops.size(), 1u) << ops.dump();
+  EXPECT_EQ(ops[0]["op"], "mutate") << "the map is never rewritten";
+  EXPECT_EQ(ops[0]["table"], "DNS");
+  EXPECT_EQ(ops[0]["mutations"], nlohmann::json::parse(R"([
+      ["records", "delete", "vm.s.web.internal"],
+      ["records", "insert", ["map", [["db.s.web.internal", "10.0.1.7"],
+                                     ["vm.s.web.internal", "10.0.1.6"]]]]])"))
+      << ops.dump();
 }
 
 TEST_F(TxnBuilderTest, APortJoinsAndLeavesGroupsByMutationAndWaitsForAGroupNotInNb) {
@@ -196,7 +260,7 @@ TEST_F(TxnBuilderTest, MatchingRowsNeedNothingEvenWhenOnlyTheRevisionMoved) {
   port.meta.revision = 31;  // a status change, say
   port.status = model::PortStatus::kActive;
   TxnBuilder builder(replica_, index_);
-  builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(Vpc()));
+  builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(Vpc(), {{"vm.s.web.internal", "10.0.1.5"}}));
   builder.Add({OwnerRef::Kind::kPort, "p-1"}, CompilePort(port));
   EXPECT_EQ(builder.counts().changes(), 0u);
   EXPECT_TRUE(builder.Build().empty());
@@ -244,11 +308,12 @@ TEST_F(TxnBuilderTest, GoneOwnersRowsAreDeletedAndForeignRowsSurvive) {
   builder.Add({OwnerRef::Kind::kPort, "p-1"}, {});  // the port was deleted
   builder.Add({OwnerRef::Kind::kVpc, "v-1"}, {});   // and the VPC
   nlohmann::json ops = builder.Build();
-  EXPECT_EQ(builder.counts().deleted, 2u);
-  EXPECT_THAT(OpNames(ops), ElementsAre("delete Logical_Router", "mutate Logical_Switch"));
+  EXPECT_EQ(builder.counts().deleted, 3u);
+  EXPECT_THAT(OpNames(ops),
+              ElementsAre("delete Logical_Router", "delete DNS", "mutate Logical_Switch"));
   // The port leaves its switch by a single-uuid mutation; the hand-made port is not named.
-  EXPECT_EQ(ops[1]["mutations"][0][1], "delete");
-  EXPECT_EQ(ops[1]["mutations"][0][2],
+  EXPECT_EQ(ops[2]["mutations"][0][1], "delete");
+  EXPECT_EQ(ops[2]["mutations"][0][2],
             nlohmann::json::parse(std::string(R"(["uuid", ")") + kPortUuid + "\"]"));
   EXPECT_EQ(ops.dump().find(kForeignUuid), std::string::npos);
 }
@@ -261,7 +326,7 @@ TEST_F(TxnBuilderTest, UnownedRowWithAnOwnedNameIsNotAdopted) {
   TxnBuilder builder(replica_, index_);
   builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(Vpc()));
   nlohmann::json ops = builder.Build();
-  EXPECT_THAT(OpNames(ops), ElementsAre("insert Logical_Router"));
+  EXPECT_THAT(OpNames(ops), ElementsAre("insert Logical_Router", "insert DNS"));
 }
 
 }  // namespace

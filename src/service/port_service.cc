@@ -88,6 +88,10 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
   for (size_t i = 0; i < port.fixed_ips.size(); ++i) {
     claims.push_back({port.fixed_ips[i], true, i});
   }
+  if (subnet.ipv6_slaac()) {
+    // Unique because the MAC is unique on the segment (guarded above).
+    claims.push_back({model::Eui64Address(subnet.ipv6->cidr, port.mac), true, 0});
+  }
   absl::Status status;
   for (IpFamily family : draft.families_to_allocate) {
     absl::StatusOr<IpAddress> ip =

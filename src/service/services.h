@@ -25,8 +25,12 @@ class Services {
  public:
   // `store` and `clock` must outlive this object. `seed` makes ids repeatable in tests.
   Services(store::Store& store, Clock& clock, std::optional<uint64_t> seed = std::nullopt,
-           Quotas quotas = {})
-      : ids_(seed), ipam_(store), quota_(store, quotas), core_(store, clock, ids_, ipam_, quota_) {}
+           Quotas quotas = {}, model::NetworkLimits limits = {})
+      : ids_(seed),
+        ipam_(store),
+        quota_(store, quotas),
+        core_(store, clock, ids_, ipam_, quota_),
+        subnets(core_, limits) {}
 
   // Housekeeping the daemon runs periodically: see ServiceCore::SweepExpiredRequests.
   absl::StatusOr<int64_t> SweepExpiredRequests() { return core_.SweepExpiredRequests(); }
@@ -40,7 +44,7 @@ class Services {
 
  public:
   VpcService vpcs{core_};
-  SubnetService subnets{core_};
+  SubnetService subnets;
   SecurityGroupService security_groups{core_};
   PortService ports{core_, security_groups};
   ExternalNetworkService external_networks{core_};

@@ -25,7 +25,7 @@ absl::StatusOr<std::optional<model::Subnet>> SubnetService::TryCreate(
   // A subnet lives in its VPC's project, whoever creates it.
   const auth::Scope scope{vpc.meta.org_id, vpc.meta.project_id};
   PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kSubnet, scope));
-  PN_ASSIGN_OR_RETURN(model::Subnet subnet, model::BuildSubnet(spec, vpc));
+  PN_ASSIGN_OR_RETURN(model::Subnet subnet, model::BuildSubnet(spec, vpc, limits_));
 
   // Siblings, and the revision they were read at: the commit is refused if any changed since.
   const std::string siblings_prefix = keys::Children(Relation::kVpcSubnets, vpc.meta.id);
@@ -78,19 +78,12 @@ absl::StatusOr<model::Subnet> SubnetService::Update(const RequestContext& ctx,
       [&](model::Subnet& subnet) -> absl::StatusOr<store::Txn> {
         PN_RETURN_IF_ERROR(ServiceCore::ApplyMeta(Kind::kSubnet, update.meta, subnet.meta));
         if (update.dhcp_enabled.has_value()) subnet.dhcp_enabled = *update.dhcp_enabled;
-        if (update.dns_servers.has_value()) {
-          if (update.dns_servers->size() > model::kMaxDnsServers) {
-            return InvalidField(
-                "subnet.dns_servers",
-                absl::StrCat("at most ", model::kMaxDnsServers, " servers are allowed"));
-          }
-          subnet.dns_servers.clear();
-          for (size_t i = 0; i < update.dns_servers->size(); ++i) {
-            PN_ASSIGN_OR_RETURN(IpAddress server,
-                                model::ParseIpField(absl::StrCat("subnet.dns_servers[", i, "]"),
-                                                    (*update.dns_servers)[i]));
-            subnet.dns_servers.push_back(server);
-          }
+        if (update.dns_servers) {
+          PN_RETURN_IF_ERROR(model::SetDnsServers(*update.dns_servers, subnet));
+        }
+        if (update.mtu) PN_RETURN_IF_ERROR(model::SetMtu(*update.mtu, limits_, subnet));
+        if (update.host_routes) {
+          PN_RETURN_IF_ERROR(model::SetHostRoutes(*update.host_routes, subnet));
         }
         return store::Txn{};
       });

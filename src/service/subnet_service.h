@@ -19,11 +19,14 @@ struct SubnetUpdate {
   MetaUpdate meta;
   std::optional<bool> dhcp_enabled;
   std::optional<std::vector<std::string>> dns_servers;
+  std::optional<int> mtu;
+  std::optional<std::vector<model::HostRouteSpec>> host_routes;
 };
 
 class SubnetService {
  public:
-  explicit SubnetService(ServiceCore& core) : core_(core) {}
+  explicit SubnetService(ServiceCore& core, model::NetworkLimits limits = {})
+      : core_(core), limits_(limits) {}
 
   // NOT_FOUND for a VPC the caller cannot see; INVALID_ARGUMENT naming the field;
   // FAILED_PRECONDITION when a CIDR overlaps a sibling subnet of the VPC.
@@ -32,7 +35,8 @@ class SubnetService {
   absl::StatusOr<ListPage<model::Subnet>> List(const RequestContext& ctx,
                                                const ListOptions& options,
                                                const SubnetFilter& filter = {});
-  // Name, labels, DHCP and DNS servers (addressing is fixed once ports use it).
+  // Name, labels, DHCP, DNS servers, MTU and host routes (addressing is fixed once ports use
+  // it).
   absl::StatusOr<model::Subnet> Update(const RequestContext& ctx, const std::string& id,
                                        const std::string& etag, const SubnetUpdate& update);
   // FAILED_PRECONDITION while the subnet has ports.
@@ -43,6 +47,7 @@ class SubnetService {
                                                          const model::SubnetSpec& spec);
 
   ServiceCore& core_;
+  const model::NetworkLimits limits_;
 };
 
 }  // namespace plasmanet::service
