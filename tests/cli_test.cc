@@ -151,6 +151,37 @@ TEST_F(CliTest, JsonOutputIsCanonicalProtobufJson) {
   EXPECT_TRUE(nlohmann::json::parse(Ok(kGlobex, "-o json vpc list")).empty());
 }
 
+TEST_F(CliTest, SubnetsCarryMtuHostRoutesAndDnsAndChangeThem) {
+  Ok(kAcme, "vpc create prod --cidr 10.0.0.0/16 --cidr fd00:1::/48");
+  nlohmann::json subnet = nlohmann::json::parse(
+      Ok(kAcme,
+         "-o json subnet create web --vpc prod --cidr 10.0.1.0/24 --cidr fd00:1:0:1::/64 "
+         "--mtu 1400 --host-route 192.168.0.0/16,10.0.1.9 --dns 10.0.1.53 "
+         "--ipv6-address-mode slaac"));
+  EXPECT_EQ(subnet["mtu"], 1400);
+  EXPECT_EQ(subnet["host_routes"][0]["destination"], "192.168.0.0/16");
+  EXPECT_EQ(subnet["host_routes"][0]["nexthop"], "10.0.1.9");
+  EXPECT_EQ(subnet["ipv6_address_mode"], "slaac");
+  nlohmann::json port = nlohmann::json::parse(Ok(kAcme, "-o json port create nic0 --subnet web"));
+  ASSERT_EQ(port["fixed_ips"].size(), 2u);
+  EXPECT_THAT(port["fixed_ips"][1].get<std::string>(), ::testing::StartsWith("fd00:1:0:1:"))
+      << "SLAAC: the EUI-64 address of the MAC";
+
+  subnet = nlohmann::json::parse(
+      Ok(kAcme, "-o json subnet update web --mtu 1300 --no-host-routes --dns 10.0.1.54"));
+  EXPECT_EQ(subnet["mtu"], 1300);
+  EXPECT_FALSE(subnet.contains("host_routes"));
+  EXPECT_EQ(subnet["dns_servers"], nlohmann::json::array({"10.0.1.54"}));
+  Result too_big = Cli(kAcme, "subnet update web --mtu 1500");
+  EXPECT_EQ(too_big.exit_code, 1);
+  EXPECT_THAT(too_big.output, HasSubstr("INVALID_ARGUMENT: subnet.mtu"));
+  Result bad_route = Cli(kAcme, "subnet update web --host-route 192.168.0.0/16");
+  EXPECT_EQ(bad_route.exit_code, 1);
+  EXPECT_THAT(bad_route.output, HasSubstr("DEST,NEXTHOP"));
+  EXPECT_EQ(nlohmann::json::parse(Ok(kAcme, "-o json subnet get web"))["mtu"], 1300)
+      << "a refused update changes nothing";
+}
+
 TEST_F(CliTest, PortsChangeGroupsAndFloatingIpsMove) {
   Ok(kAcme, "vpc create prod --cidr 10.0.0.0/16");
   Ok(kAcme, "subnet create web --vpc prod --cidr 10.0.1.0/24");

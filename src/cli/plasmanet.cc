@@ -418,8 +418,20 @@ int Main(int argc, char** argv) {
   // subnet
   auto* subnet = app.add_subcommand("subnet", "Subnets")->require_subcommand(1);
   std::string vpc_ref, gateway;
-  std::vector<std::string> pools, dns;
+  std::vector<std::string> pools, dns, host_routes;
   bool no_dhcp = false;
+  std::optional<int> subnet_mtu;
+  std::string ipv6_mode;
+  // "DEST,NEXTHOP" -> a HostRoute of `s`.
+  const auto add_host_routes = [](v1::Subnet* s, const std::vector<std::string>& routes) {
+    for (const auto& text : routes) {
+      std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits(',', 1));
+      if (parts.size() != 2) throw Failure{"INVALID_ARGUMENT: --host-route must be DEST,NEXTHOP"};
+      v1::HostRoute* route = s->add_host_routes();
+      route->set_destination(parts[0]);
+      route->set_nexthop(parts[1]);
+    }
+  };
   auto* subnet_create = subnet->add_subcommand("create", "Create a subnet");
   subnet_create->add_option("NAME", name)->required();
   subnet_create->add_option("--vpc", vpc_ref, "VPC id or name")->required();
@@ -428,6 +440,11 @@ int Main(int argc, char** argv) {
   subnet_create->add_option("--pool", pools, "Allocation pool START-END (repeatable)");
   subnet_create->add_flag("--no-dhcp", no_dhcp, "Disable DHCP");
   subnet_create->add_option("--dns", dns, "DNS server (repeatable)");
+  subnet_create->add_option("--mtu", subnet_mtu, "MTU (default: the most the underlay allows)");
+  subnet_create->add_option("--host-route", host_routes,
+                            "Route handed out by DHCP, DEST,NEXTHOP (repeatable)");
+  subnet_create->add_option("--ipv6-address-mode", ipv6_mode,
+                            "dhcpv6-stateful (default), dhcpv6-stateless or slaac");
   subnet_create->callback([&] {
     v1::CreateSubnetRequest r;
     v1::Subnet* s = r.mutable_subnet();
@@ -451,8 +468,47 @@ int Main(int argc, char** argv) {
     }
     if (no_dhcp) s->set_dhcp_enabled(false);
     for (const auto& d : dns) s->add_dns_servers(d);
+    if (subnet_mtu) s->set_mtu(*subnet_mtu);
+    add_host_routes(s, host_routes);
+    s->set_ipv6_address_mode(ipv6_mode);
     v1::Subnet out;
     c().Call(c().subnets, &v1::SubnetService::Stub::CreateSubnet, r, &out);
+    PrintOne(c(), out);
+  });
+  std::string updated_subnet, dhcp_switch;
+  bool no_dns = false, no_host_routes = false;
+  auto* subnet_update =
+      subnet->add_subcommand("update", "Change a subnet's DHCP, DNS servers, MTU or host routes");
+  subnet_update->add_option("SUBNET", updated_subnet, "Subnet id or name")->required();
+  subnet_update->add_option("--dhcp", dhcp_switch, "on or off")
+      ->check(CLI::IsMember({"on", "off"}));
+  subnet_update->add_option("--dns", dns, "DNS server (repeatable): replaces the list");
+  subnet_update->add_flag("--no-dns", no_dns, "Clear the DNS servers");
+  subnet_update->add_option("--mtu", subnet_mtu, "MTU");
+  subnet_update->add_option("--host-route", host_routes, "DEST,NEXTHOP (repeatable): replaces");
+  subnet_update->add_flag("--no-host-routes", no_host_routes, "Clear the host routes");
+  subnet_update->callback([&] {
+    v1::UpdateSubnetRequest r;
+    v1::Subnet* s = r.mutable_subnet();
+    s->mutable_metadata()->set_id(ResolveSubnet(c(), updated_subnet));
+    if (!dhcp_switch.empty()) {
+      s->set_dhcp_enabled(dhcp_switch == "on");
+      r.mutable_update_mask()->add_paths("dhcp_enabled");
+    }
+    if (!dns.empty() || no_dns) {
+      for (const auto& d : dns) s->add_dns_servers(d);
+      r.mutable_update_mask()->add_paths("dns_servers");
+    }
+    if (subnet_mtu) {
+      s->set_mtu(*subnet_mtu);
+      r.mutable_update_mask()->add_paths("mtu");
+    }
+    if (!host_routes.empty() || no_host_routes) {
+      add_host_routes(s, host_routes);
+      r.mutable_update_mask()->add_paths("host_routes");
+    }
+    v1::Subnet out;
+    c().Call(c().subnets, &v1::SubnetService::Stub::UpdateSubnet, r, &out);
     PrintOne(c(), out);
   });
   CommonVerbs(

@@ -202,9 +202,9 @@ int Run(const Flags& flags) {
       return 2;
     }
   }
-  auto services = std::make_unique<service::Services>(
-      **store, RealClock::Get(), std::nullopt, flags.quotas,
-      model::NetworkLimits{.max_mtu = compile.default_mtu});
+  auto services =
+      std::make_unique<service::Services>(**store, RealClock::Get(), std::nullopt, flags.quotas,
+                                          model::NetworkLimits{.max_mtu = compile.default_mtu});
   // request_id records guard retries for 24 h; older ones are swept every hour.
   auto sweeper = std::make_unique<PeriodicTask>(absl::Hours(1), [&services] {
     absl::StatusOr<int64_t> swept = services->SweepExpiredRequests();
@@ -282,8 +282,7 @@ int main(int argc, char** argv) {
                  "bytes of Geneve encapsulation")
       ->check(CLI::Range(1280 + plasmanet::model::kGeneveOverhead, 9216))
       ->capture_default_str();
-  app.add_option("--dns-zone", flags.dns_zone,
-                 "Zone of the VMs' names: NAME.SUBNET.VPC.ZONE")
+  app.add_option("--dns-zone", flags.dns_zone, "Zone of the VMs' names: NAME.SUBNET.VPC.ZONE")
       ->capture_default_str();
   app.add_option("--dns-server", flags.dns_servers,
                  "DNS server for subnets that name none (repeatable); default: the subnet's "

@@ -185,8 +185,9 @@ absl::StatusOr<Subnet> BuildSubnet(const SubnetSpec& spec, const Vpc& vpc,
     subnet.ipv6_address_mode = *mode;
   }
   if (subnet.ipv6_slaac() && subnet.ipv6->cidr.length() != 64) {
-    return InvalidField("subnet.ipv6_address_mode",
-                        absl::StrCat("SLAAC needs a /64; ", subnet.ipv6->cidr.ToString(), " is not"));
+    return InvalidField(
+        "subnet.ipv6_address_mode",
+        absl::StrCat("SLAAC needs a /64; ", subnet.ipv6->cidr.ToString(), " is not"));
   }
   return subnet;
 }
@@ -254,8 +255,9 @@ absl::Status SetHostRoutes(const std::vector<HostRouteSpec>& routes, Subnet& sub
       return InvalidField(field, "host routes are IPv4 only (DHCPv6 has no route option)");
     }
     if (!subnet.ipv4 || !subnet.ipv4->cidr.Contains(nexthop)) {
-      return InvalidField(field + ".nexthop",
-                          absl::StrCat(nexthop.ToString(), " is not inside the subnet's IPv4 CIDR"));
+      return InvalidField(
+          field + ".nexthop",
+          absl::StrCat(nexthop.ToString(), " is not inside the subnet's IPv4 CIDR"));
     }
     if (std::string reason = ReservedAddressReason(*subnet.ipv4, nexthop);
         !reason.empty() && nexthop != subnet.ipv4->gateway) {

@@ -150,15 +150,16 @@ TEST_F(SubnetTest, MtuDefaultsToTheUnderlayLessGeneveAndMayOnlyBeLowered) {
 }
 
 TEST_F(SubnetTest, HostRoutesNeedAnIpv4DestinationAndANextHopInTheSubnet) {
-  absl::StatusOr<Subnet> s = BuildSubnet(
-      {.ipv4_cidr = "10.0.1.0/24",
-       .host_routes = {{"192.168.0.0/16", "10.0.1.9"}, {"172.16.0.0/12", "10.0.1.10"}}},
-      vpc_);
+  absl::StatusOr<Subnet> s =
+      BuildSubnet({.ipv4_cidr = "10.0.1.0/24",
+                   .host_routes = {{"192.168.0.0/16", "10.0.1.9"}, {"172.16.0.0/12", "10.0.1.10"}}},
+                  vpc_);
   ASSERT_TRUE(s.ok()) << s.status();
   ASSERT_EQ(s->host_routes.size(), 2u);
   EXPECT_EQ(s->host_routes[0].nexthop.ToString(), "10.0.1.9");
   const auto with = [&](HostRouteSpec route) {
-    return BuildSubnet({.ipv4_cidr = "10.0.1.0/24", .ipv6_cidr = "fd00:1:0:1::/64",
+    return BuildSubnet({.ipv4_cidr = "10.0.1.0/24",
+                        .ipv6_cidr = "fd00:1:0:1::/64",
                         .host_routes = {std::move(route)}},
                        vpc_);
   };
@@ -168,7 +169,8 @@ TEST_F(SubnetTest, HostRoutesNeedAnIpv4DestinationAndANextHopInTheSubnet) {
               HasFieldError(kInvalid, "subnet.host_routes[0].nexthop"));
   EXPECT_THAT(with({"not a cidr", "10.0.1.9"}),
               HasFieldError(kInvalid, "subnet.host_routes[0].destination"));
-  EXPECT_THAT(with({"fd00:9::/64", "fd00:1:0:1::9"}), HasFieldError(kInvalid, "subnet.host_routes[0]"));
+  EXPECT_THAT(with({"fd00:9::/64", "fd00:1:0:1::9"}),
+              HasFieldError(kInvalid, "subnet.host_routes[0]"));
   EXPECT_THAT(BuildSubnet({.ipv4_cidr = "10.0.1.0/24",
                            .host_routes = {{"192.168.0.0/16", "10.0.1.9"},
                                            {"192.168.0.0/16", "10.0.1.10"}}},
@@ -188,9 +190,10 @@ TEST_F(SubnetTest, SlaacModesNeedASlash64AndDeriveEui64Addresses) {
   EXPECT_THAT(BuildSubnet({.ipv6_cidr = "fd00:1:0:1::/64", .ipv6_address_mode = "auto"}, vpc_),
               HasFieldError(kInvalid, "subnet.ipv6_address_mode"));
   // RFC 4291 appendix A: 52:54:00:12:34:56 -> 5054:ff:fe12:3456.
-  EXPECT_EQ(Eui64Address(*IpPrefix::Parse("fd00:1:0:1::/64"), *MacAddress::Parse("52:54:00:12:34:56"))
-                .ToString(),
-            "fd00:1:0:1:5054:ff:fe12:3456");
+  EXPECT_EQ(
+      Eui64Address(*IpPrefix::Parse("fd00:1:0:1::/64"), *MacAddress::Parse("52:54:00:12:34:56"))
+          .ToString(),
+      "fd00:1:0:1:5054:ff:fe12:3456");
 }
 
 TEST_F(SubnetTest, RefusesFamilyTheVpcLacks) {

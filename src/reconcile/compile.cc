@@ -334,11 +334,7 @@ std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const model::
         {"server_id", v4.gateway.ToString()},
         {"server_mac", gateway_mac.ToString()},
         {"lease_time", std::to_string(options.dhcp_lease_seconds)},
-        {"router", v4.gateway.ToString()},
-        {"netmask", IpAddress::V4(v4.cidr.length() == 0
-                                      ? 0
-                                      : ~uint32_t{0} << (32 - v4.cidr.length()))
-                        .ToString()},
+        {"router", v4.gateway.ToString()},  // (ovn-northd adds the netmask from the cidr)
         {"dns_server", AddressList(Resolvers(subnet, IpFamily::kV4, options))},
         {"mtu", std::to_string(mtu)},
     };
@@ -386,12 +382,12 @@ std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const model::
     destinations.push_back(absl::StrCat(family == IpFamily::kV4 ? "ip4.dst == " : "ip6.dst == ",
                                         AddressList(Resolvers(subnet, family, options))));
   }
-  rows.push_back(Acl(absl::StrCat("pn-dns-", subnet.meta.id), std::string(kDropGroupName),
-                     "from-lport", kAllowPriority,
-                     absl::StrCat("inport == @", kDropGroupName, " && (",
-                                  absl::StrJoin(destinations, " || "),
-                                  ") && (udp.dst == 53 || tcp.dst == 53)"),
-                     "allow-related", external_ids));
+  rows.push_back(
+      Acl(absl::StrCat("pn-dns-", subnet.meta.id), std::string(kDropGroupName), "from-lport",
+          kAllowPriority,
+          absl::StrCat("inport == @", kDropGroupName, " && (", absl::StrJoin(destinations, " || "),
+                       ") && (udp.dst == 53 || tcp.dst == 53)"),
+          "allow-related", external_ids));
   return rows;
 }
 
@@ -424,7 +420,10 @@ std::vector<DesiredRow> CompilePort(const model::Port& port, const PortContext& 
   lsp.columns["port_security"] = ovsdb::Datum::StringSet(port_security);
   lsp.columns["external_ids"] = ExternalIds(owner, port.meta);
   std::map<std::string, std::string> options;
-  if (IsDnsLabel(port.meta.name)) options["hostname"] = absl::AsciiStrToLower(port.meta.name);
+  if (IsDnsLabel(port.meta.name)) {
+    // ovn-northd copies the value into the DHCP action as it is: a string must come quoted.
+    options["hostname"] = Quoted(absl::AsciiStrToLower(port.meta.name));
+  }
   lsp.columns["options"] = ovsdb::Datum::StringMap(options);
   // DHCP answers a port only through the options its row references.
   const model::Subnet* subnet = context.subnet;

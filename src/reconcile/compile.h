@@ -21,7 +21,8 @@
 //             derives from that group's Port_Group ($pn_sg_<id>_ip4 / _ip6)
 //   Security group with logging -> the same, its ACLs logged through the Meter kAclLogMeter,
 //             plus two logged drops for its members at kLoggedDropPriority
-//   (with any subnet) -> Meter kAclLogMeter, and Port_Group "pn_drop" with the default deny: every IP
+//   (with any subnet) -> Meter kAclLogMeter, and Port_Group "pn_drop" with the default deny: every
+//   IP
 //             packet to or from a member
 //             is dropped at kDropPriority, below every allow, except DHCP to OVN's server (ARP
 //             is not IP, and OVN admits IPv6 neighbour discovery before any ACL)
@@ -148,8 +149,7 @@ void AddDnsRecords(const model::Port& port, const std::string& fqdn, DnsRecords&
 
 std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc, const DnsRecords& records = {});
 // `vpc` may be null while unknown: the subnet then has no search domain.
-std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet,
-                                      const model::Vpc* vpc = nullptr,
+std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const model::Vpc* vpc = nullptr,
                                       const CompileOptions& options = {});
 std::vector<DesiredRow> CompilePort(const model::Port& port, const PortContext& context = {});
 std::vector<DesiredRow> CompileSecurityGroup(const model::SecurityGroup& group);

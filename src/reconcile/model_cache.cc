@@ -234,10 +234,9 @@ void ModelCache::AddDependents(const model::Subnet* before, const model::Subnet*
 void ModelCache::AddDependents(const model::Port* before, const model::Port* after,
                                std::vector<OwnerRef>& out) const {
   // The VPC's DNS row holds the port's name and addresses; a status change touches neither.
-  const bool same_record = before != nullptr && after != nullptr &&
-                           before->meta.name == after->meta.name &&
-                           before->fixed_ips == after->fixed_ips &&
-                           before->subnet_id == after->subnet_id;
+  const bool same_record =
+      before != nullptr && after != nullptr && before->meta.name == after->meta.name &&
+      before->fixed_ips == after->fixed_ips && before->subnet_id == after->subnet_id;
   if (same_record) return;
   if (before != nullptr) out.push_back({OwnerRef::Kind::kVpc, before->vpc_id});
   if (after != nullptr && (before == nullptr || after->vpc_id != before->vpc_id)) {

@@ -30,10 +30,11 @@ enum class NbTable {
   kDns,
 };
 
-inline constexpr NbTable kAllNbTables[] = {
-    NbTable::kLogicalRouter, NbTable::kLogicalRouterPort, NbTable::kLogicalSwitch,
-    NbTable::kLogicalSwitchPort, NbTable::kPortGroup, NbTable::kAcl, NbTable::kMeter,
-    NbTable::kMeterBand, NbTable::kDhcpOptions, NbTable::kDns};
+inline constexpr NbTable kAllNbTables[] = {NbTable::kLogicalRouter, NbTable::kLogicalRouterPort,
+                                           NbTable::kLogicalSwitch, NbTable::kLogicalSwitchPort,
+                                           NbTable::kPortGroup,     NbTable::kAcl,
+                                           NbTable::kMeter,         NbTable::kMeterBand,
+                                           NbTable::kDhcpOptions,   NbTable::kDns};
 
 absl::string_view NbTableName(NbTable table);  // "Logical_Router", ...
 

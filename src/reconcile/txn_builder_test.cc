@@ -67,7 +67,7 @@ class TxnBuilderTest : public ::testing::Test {
           "name": "p-1",
           "addresses": "fa:16:3e:00:00:05 10.0.1.5",
           "port_security": "fa:16:3e:00:00:05 10.0.1.5",
-          "options": ["map", [["hostname", "vm"]]],
+          "options": ["map", [["hostname", "\"vm\""]]],
           "external_ids": ["map", [["plasmanet:owner", "port/p-1"], ["plasmanet:revision", "30"],
                                    ["plasmanet:project", "acme/web"], ["plasmanet:name", "vm"]]]}},
         ")" +
@@ -165,9 +165,8 @@ TEST_F(TxnBuilderTest, ReferenceToAnExistingRowIsItsUuidAndToAMissingOneBlocks) 
   nlohmann::json ops = builder.Build();
   ASSERT_EQ(ops.size(), 1u) << ops.dump();
   EXPECT_EQ(ops[0]["op"], "update");
-  EXPECT_EQ(ops[0]["row"]["dhcpv4_options"], nlohmann::json::parse(R"(["uuid", ")" +
-                                                                   std::string(kDhcpUuid) +
-                                                                   R"("])"))
+  EXPECT_EQ(ops[0]["row"]["dhcpv4_options"],
+            nlohmann::json::parse(R"(["uuid", ")" + std::string(kDhcpUuid) + R"("])"))
       << ops.dump();
 }
 
@@ -181,8 +180,9 @@ TEST_F(TxnBuilderTest, LargeMapChangesByKeyMutationsOnly) {
   EXPECT_TRUE(same.Build().empty());
 
   TxnBuilder builder(replica_, index_);
-  builder.Add({OwnerRef::Kind::kVpc, "v-1"},
-              CompileVpc(Vpc(), {{"vm.s.web.internal", "10.0.1.6"}, {"db.s.web.internal", "10.0.1.7"}}));
+  builder.Add(
+      {OwnerRef::Kind::kVpc, "v-1"},
+      CompileVpc(Vpc(), {{"vm.s.web.internal", "10.0.1.6"}, {"db.s.web.internal", "10.0.1.7"}}));
   nlohmann::json ops = builder.Build();
   ASSERT_EQ(ops.size(), 1u) << ops.dump();
   EXPECT_EQ(ops[0]["op"], "mutate") << "the map is never rewritten";
@@ -260,7 +260,8 @@ TEST_F(TxnBuilderTest, MatchingRowsNeedNothingEvenWhenOnlyTheRevisionMoved) {
   port.meta.revision = 31;  // a status change, say
   port.status = model::PortStatus::kActive;
   TxnBuilder builder(replica_, index_);
-  builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(Vpc(), {{"vm.s.web.internal", "10.0.1.5"}}));
+  builder.Add({OwnerRef::Kind::kVpc, "v-1"},
+              CompileVpc(Vpc(), {{"vm.s.web.internal", "10.0.1.5"}}));
   builder.Add({OwnerRef::Kind::kPort, "p-1"}, CompilePort(port));
   EXPECT_EQ(builder.counts().changes(), 0u);
   EXPECT_TRUE(builder.Build().empty());

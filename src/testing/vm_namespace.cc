@@ -1,5 +1,7 @@
 #include "testing/vm_namespace.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 
@@ -8,6 +10,7 @@
 #include <absl/strings/str_join.h>
 #include <absl/strings/strip.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include "common/status_macros.h"
 
@@ -111,6 +114,68 @@ absl::Status VmNamespace::Configure(const VmNicConfig& nic) {
   }
   nic_ = nic;
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::map<std::string, std::string>> VmNamespace::RunDhcpClient(
+    absl::Duration timeout) {
+  // udhcpc hands the offer to a script in environment variables; this one records them and
+  // configures eth0 as a distribution's default script would.
+  const std::string script = ProbeFile("dhcp.sh");
+  const std::string lease = ProbeFile("lease");
+  {
+    std::ofstream out(script);
+    out << "#!/bin/sh\n"
+           "[ \"$1\" = bound ] || [ \"$1\" = renew ] || exit 0\n"
+           "for v in ip mask router dns domain hostname mtu staticroutes lease serverid; do\n"
+           "  eval \"echo $v=\\$$v\"\n"
+           "done > \"$LEASE_FILE\"\n"
+           "ip addr flush dev \"$interface\"\n"
+           "ip addr add \"$ip/$mask\" dev \"$interface\"\n"
+           "[ -n \"$mtu\" ] && ip link set dev \"$interface\" mtu \"$mtu\"\n"
+           "[ -n \"$router\" ] && ip route replace default via \"$router\"\n"
+           "exit 0\n";
+  }
+  if (chmod(script.c_str(), 0755) != 0) return absl::InternalError("chmod of the DHCP script");
+  std::remove(lease.c_str());
+  const int seconds = std::max<int64_t>(1, absl::ToInt64Seconds(timeout));
+  // -n: give up rather than background; -q: exit once bound; -t/-T: tries and their spacing.
+  PN_ASSIGN_OR_RETURN(ProcessResult r, Exec({"env",
+                                             absl::StrCat("LEASE_FILE=", lease),
+                                             "busybox",
+                                             "udhcpc",
+                                             "-i",
+                                             "eth0",
+                                             "-f",
+                                             "-n",
+                                             "-q",
+                                             "-s",
+                                             script,
+                                             "-t",
+                                             absl::StrCat(seconds),
+                                             "-T",
+                                             "1",
+                                             "-O",
+                                             "mtu",
+                                             "-O",
+                                             "staticroutes",
+                                             "-O",
+                                             "domain",
+                                             "-O",
+                                             "hostname"},
+                                            timeout + absl::Seconds(10)));
+  std::ifstream in(lease);
+  if (r.exit_code != 0 || !in) {
+    return absl::UnavailableError(
+        absl::StrCat("udhcpc in ", name_, " got no lease: ", r.stdout_text, r.stderr_text));
+  }
+  std::map<std::string, std::string> offer;
+  for (std::string line; std::getline(in, line);) {
+    const size_t eq = line.find('=');
+    if (eq != std::string::npos && eq + 1 < line.size()) {
+      offer[line.substr(0, eq)] = std::string(absl::StripAsciiWhitespace(line.substr(eq + 1)));
+    }
+  }
+  return offer;
 }
 
 absl::StatusOr<ProcessResult> VmNamespace::Exec(const std::vector<std::string>& command,

@@ -14,6 +14,7 @@
 // is not.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +55,14 @@ class VmNamespace {
 
   // Replaces eth0's MAC, addresses and default routes (a VM whose NIC moved to another port).
   absl::Status Configure(const VmNicConfig& nic);
+
+  // As a booting guest does: busybox udhcpc on eth0 asks for an address (and the router, DNS,
+  // domain, host name, MTU and static routes), applies address, default route and MTU, and
+  // exits. Returns what the server offered, by udhcpc's names ("ip", "mask", "router", "dns",
+  // "domain", "hostname", "mtu", "staticroutes", "lease", "serverid"); kUnavailable if no
+  // server answered in `timeout`.
+  absl::StatusOr<std::map<std::string, std::string>> RunDhcpClient(
+      absl::Duration timeout = absl::Seconds(15));
 
   // Runs a command inside the namespace.
   absl::StatusOr<ProcessResult> Exec(const std::vector<std::string>& command,

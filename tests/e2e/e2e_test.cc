@@ -104,6 +104,28 @@ v1::Subnet E2eTest::CreateSubnet(const char* token, const std::string& vpc_id,
   return out;
 }
 
+v1::Subnet E2eTest::CreateSubnet(const char* token, const v1::Subnet& subnet) {
+  v1::CreateSubnetRequest request;
+  *request.mutable_subnet() = subnet;
+  v1::Subnet out;
+  const grpc::Status status =
+      Call(subnets_, &v1::SubnetService::Stub::CreateSubnet, token, request, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return out;
+}
+
+v1::Subnet E2eTest::UpdateSubnet(const char* token, const v1::Subnet& changes,
+                                 const std::vector<std::string>& paths) {
+  v1::UpdateSubnetRequest request;
+  *request.mutable_subnet() = changes;
+  for (const std::string& path : paths) request.mutable_update_mask()->add_paths(path);
+  v1::Subnet out;
+  const grpc::Status status =
+      Call(subnets_, &v1::SubnetService::Stub::UpdateSubnet, token, request, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return out;
+}
+
 v1::Port E2eTest::CreatePort(const char* token, const v1::Subnet& subnet, const std::string& name,
                              const PortOptions& options) {
   v1::CreatePortRequest request;
@@ -235,6 +257,17 @@ std::unique_ptr<testing::VmNamespace> E2eTest::StartVm(const std::string& name,
   if (!vm.ok()) return nullptr;
   const absl::Status serving = (*vm)->StartProbeServer(kProbePort);
   EXPECT_TRUE(serving.ok()) << serving;
+  Plug(**vm, port.metadata().id());
+  EXPECT_TRUE(WaitForStatus(port.metadata().id(), "ACTIVE")) << "VM " << name;
+  return std::move(*vm);
+}
+
+std::unique_ptr<testing::VmNamespace> E2eTest::StartBareVm(const std::string& name,
+                                                           const v1::Port& port) {
+  absl::StatusOr<std::unique_ptr<testing::VmNamespace>> vm =
+      testing::VmNamespace::Create(*sandbox_, name, {.mac = port.mac_address()});
+  EXPECT_TRUE(vm.ok()) << vm.status();
+  if (!vm.ok()) return nullptr;
   Plug(**vm, port.metadata().id());
   EXPECT_TRUE(WaitForStatus(port.metadata().id(), "ACTIVE")) << "VM " << name;
   return std::move(*vm);

@@ -75,6 +75,11 @@ class E2eTest : public ::testing::Test {
   std::string CreateVpc(const char* token, const std::string& name, const std::string& cidr);
   v1::Subnet CreateSubnet(const char* token, const std::string& vpc_id, const std::string& name,
                           const std::string& cidr);
+  // The subnet as given (vpc_id, CIDRs, MTU, DNS servers, ...); the created one.
+  v1::Subnet CreateSubnet(const char* token, const v1::Subnet& subnet);
+  // Changes the fields `paths` of the subnet `changes` (whose metadata.id names it).
+  v1::Subnet UpdateSubnet(const char* token, const v1::Subnet& changes,
+                          const std::vector<std::string>& paths);
   v1::Port CreatePort(const char* token, const v1::Subnet& subnet, const std::string& name,
                       const PortOptions& options = {});
   void DeletePort(const char* token, const std::string& port_id);
@@ -94,6 +99,10 @@ class E2eTest : public ::testing::Test {
   // route, a probe server on kProbePort; plugged and ACTIVE before it returns.
   std::unique_ptr<testing::VmNamespace> StartVm(const std::string& name, const v1::Port& port,
                                                 const v1::Subnet& subnet);
+  // A VM as a guest boots: its NIC has the port's MAC and nothing else (no address, no route,
+  // no probe server); plugged and ACTIVE before it returns. It configures itself by DHCP
+  // (VmNamespace::RunDhcpClient) or router advertisements.
+  std::unique_ptr<testing::VmNamespace> StartBareVm(const std::string& name, const v1::Port& port);
   static testing::VmNicConfig NicFor(const v1::Port& port, const v1::Subnet& subnet);
   // a1 on `first` and a2 on `second` (the same subnet or not), with their port options;
   // failures are reported, and callers ASSERT_TRUE(pair.ready).
