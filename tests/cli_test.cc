@@ -205,6 +205,37 @@ TEST_F(CliTest, PortsChangeGroupsAndFloatingIpsMove) {
   EXPECT_THAT(taken.output, HasSubstr("NOT_FOUND"));
 }
 
+TEST_F(CliTest, PortsCarryExtraDhcpOptionsAndDropThem) {
+  Ok(kAcme, "vpc create prod --cidr 10.0.0.0/16");
+  Ok(kAcme, "subnet create web --vpc prod --cidr 10.0.1.0/24");
+  nlohmann::json port = nlohmann::json::parse(
+      Ok(kAcme,
+         "-o json port create pxe --subnet web --dhcp-option bootfile_name=pxelinux.0 "
+         "--dhcp-option next_server=10.0.1.20 --dhcp-option ntp_server=10.0.0.1,10.0.0.2"));
+  EXPECT_EQ(port["extra_dhcp_options"], nlohmann::json({{"bootfile_name", "pxelinux.0"},
+                                                        {"next_server", "10.0.1.20"},
+                                                        {"ntp_server", "10.0.0.1,10.0.0.2"}}));
+
+  Result bad = Cli(kAcme, "port create other --subnet web --dhcp-option boot_file=pxelinux.0");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.output, HasSubstr("INVALID_ARGUMENT: port.extra_dhcp_options[boot_file]"));
+  EXPECT_THAT(bad.output, HasSubstr("bootfile_name"));
+  Result owned = Cli(kAcme, "port update pxe --dhcp-option router=10.0.1.9");
+  EXPECT_EQ(owned.exit_code, 1);
+  EXPECT_THAT(owned.output, HasSubstr("INVALID_ARGUMENT: port.extra_dhcp_options[router]"));
+  Result malformed = Cli(kAcme, "port update pxe --dhcp-option bootfile_name");
+  EXPECT_EQ(malformed.exit_code, 1);
+  EXPECT_THAT(malformed.output, HasSubstr("NAME=VALUE"));
+
+  port = nlohmann::json::parse(Ok(kAcme, "-o json port update pxe --dhcp-option wpad=http://p/"));
+  EXPECT_EQ(port["extra_dhcp_options"], nlohmann::json({{"wpad", "http://p/"}}))
+      << "the options given replace the port's";
+  port = nlohmann::json::parse(Ok(kAcme, "-o json port update pxe --no-dhcp-options"));
+  EXPECT_FALSE(port.contains("extra_dhcp_options"));
+  EXPECT_FALSE(
+      nlohmann::json::parse(Ok(kAcme, "-o json port get pxe")).contains("extra_dhcp_options"));
+}
+
 // TLS: a daemon with a certificate serves only TLS; the CLI verifies it against a CA file.
 class CliTlsTest : public CliTest {
  protected:

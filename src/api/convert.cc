@@ -98,6 +98,7 @@ model::PortSpec ToSpec(const v1::CreatePortRequest& request) {
   for (const v1::AllowedAddressPair& pair : p.allowed_address_pairs()) {
     spec.allowed_address_pairs.push_back({pair.ip_address(), pair.mac_address()});
   }
+  spec.extra_dhcp_options = {p.extra_dhcp_options().begin(), p.extra_dhcp_options().end()};
   return spec;
 }
 
@@ -177,6 +178,8 @@ v1::Port ToProto(const model::Port& p) {
   }
   out.set_device_id(p.device_id);
   out.set_device_owner(p.device_owner);
+  out.mutable_extra_dhcp_options()->insert(p.extra_dhcp_options.begin(),
+                                           p.extra_dhcp_options.end());
   out.set_status(static_cast<v1::PortStatus>(static_cast<int>(p.status) + 1));
   out.set_binding_chassis(p.binding_chassis);
   return out;

@@ -50,10 +50,11 @@ grpc::Status PortApi::UpdatePort(grpc::ServerContext* context, const v1::UpdateP
       context, deps_, "UpdatePort", *request, [&] { return request->port().metadata().id(); },
       [&](const auth::Principal& who) -> absl::Status {
         const v1::Port& r = request->port();
-        PN_ASSIGN_OR_RETURN(std::set<std::string> paths,
-                            MaskPaths(request->update_mask(),
-                                      {"security_group_ids", "port_security_enabled",
-                                       "allowed_address_pairs", "device_id", "device_owner"}));
+        PN_ASSIGN_OR_RETURN(
+            std::set<std::string> paths,
+            MaskPaths(request->update_mask(),
+                      {"security_group_ids", "port_security_enabled", "allowed_address_pairs",
+                       "device_id", "device_owner", "extra_dhcp_options"}));
         PN_ASSIGN_OR_RETURN(
             model::Port updated,
             services_.ports.Update(
@@ -73,6 +74,10 @@ grpc::Status PortApi::UpdatePort(grpc::ServerContext* context, const v1::UpdateP
                   }
                   if (paths.count("device_id")) u.device_id = r.device_id();
                   if (paths.count("device_owner")) u.device_owner = r.device_owner();
+                  if (paths.count("extra_dhcp_options")) {
+                    u.extra_dhcp_options = model::DhcpOptionMap(r.extra_dhcp_options().begin(),
+                                                                r.extra_dhcp_options().end());
+                  }
                   return u;
                 }()));
         *response = ToProto(updated);

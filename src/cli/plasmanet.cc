@@ -536,8 +536,20 @@ int Main(int argc, char** argv) {
   // port
   auto* port = app.add_subcommand("port", "Ports (VM NICs)")->require_subcommand(1);
   std::string subnet_ref, ip, mac, device_id;
-  std::vector<std::string> sgs;
+  std::vector<std::string> sgs, dhcp_options;
   bool no_sg = false, no_port_security = false;
+  // "NAME=VALUE" -> an extra DHCP option of `p`; the server checks names and values.
+  const auto add_dhcp_options = [](v1::Port* p, const std::vector<std::string>& options) {
+    for (const auto& text : options) {
+      std::vector<std::string> parts = absl::StrSplit(text, absl::MaxSplits('=', 1));
+      if (parts.size() != 2 || parts[0].empty()) {
+        throw Failure{"INVALID_ARGUMENT: --dhcp-option must be NAME=VALUE"};
+      }
+      if (!p->mutable_extra_dhcp_options()->insert({parts[0], parts[1]}).second) {
+        throw Failure{absl::StrCat("INVALID_ARGUMENT: --dhcp-option ", parts[0], " given twice")};
+      }
+    }
+  };
   auto* port_create = port->add_subcommand("create", "Create a port");
   port_create->add_option("NAME", name);
   port_create->add_option("--subnet", subnet_ref, "Subnet id or name")->required();
@@ -547,6 +559,9 @@ int Main(int argc, char** argv) {
   port_create->add_flag("--no-sg", no_sg, "No security group at all");
   port_create->add_option("--device-id", device_id, "Device (VM) id");
   port_create->add_flag("--no-port-security", no_port_security, "Disable port security");
+  port_create->add_option("--dhcp-option", dhcp_options,
+                          "Extra DHCPv4 option NAME=VALUE, e.g. bootfile_name=pxelinux.0 "
+                          "(repeatable)");
   port_create->callback([&] {
     v1::CreatePortRequest r;
     v1::Port* p = r.mutable_port();
@@ -556,6 +571,7 @@ int Main(int argc, char** argv) {
     p->set_mac_address(mac);
     p->set_device_id(device_id);
     if (no_port_security) p->set_port_security_enabled(false);
+    add_dhcp_options(p, dhcp_options);
     if (no_sg || !sgs.empty()) {
       v1::SecurityGroupIds* ids = r.mutable_security_groups();
       for (const auto& sg : sgs) ids->add_ids(ResolveGroup(c(), sg));
@@ -795,12 +811,18 @@ int Main(int argc, char** argv) {
     c().Call(c().fips, &v1::FloatingIpService::Stub::UpdateFloatingIp, r, &out);
     PrintOne(c(), out);
   });
-  auto* port_update = port->add_subcommand("update", "Change a port's groups or device");
+  auto* port_update =
+      port->add_subcommand("update", "Change a port's groups, device or extra DHCP options");
   std::string port_update_ref;
+  bool no_dhcp_options = false;
   port_update->add_option("PORT", port_update_ref, "Port id or name")->required();
   port_update->add_option("--sg", sgs, "Security group id or name (repeatable; replaces)");
   port_update->add_flag("--no-sg", no_sg, "Leave every security group");
   port_update->add_option("--device-id", device_id, "Device (VM) id");
+  port_update->add_option("--dhcp-option", dhcp_options,
+                          "Extra DHCPv4 option NAME=VALUE (repeatable; replaces them all)");
+  port_update->add_flag("--no-dhcp-options", no_dhcp_options, "Remove the extra DHCP options")
+      ->excludes("--dhcp-option");
   port_update->callback([&] {
     v1::UpdatePortRequest r;
     v1::Port* p = r.mutable_port();
@@ -812,6 +834,10 @@ int Main(int argc, char** argv) {
     if (!device_id.empty()) {
       p->set_device_id(device_id);
       r.mutable_update_mask()->add_paths("device_id");
+    }
+    if (!dhcp_options.empty() || no_dhcp_options) {
+      add_dhcp_options(p, dhcp_options);
+      r.mutable_update_mask()->add_paths("extra_dhcp_options");
     }
     v1::Port out;
     c().Call(c().ports, &v1::PortService::Stub::UpdatePort, r, &out);

@@ -176,6 +176,7 @@ void to_json(nlohmann::json& j, const Port& p) {
   if (!p.allowed_address_pairs.empty()) j["allowed_address_pairs"] = p.allowed_address_pairs;
   j["device_id"] = p.device_id;
   j["device_owner"] = p.device_owner;
+  if (!p.extra_dhcp_options.empty()) j["extra_dhcp_options"] = p.extra_dhcp_options;
   j["status"] = std::string(PortStatusName(p.status));
   j["binding_chassis"] = p.binding_chassis;
 }
@@ -190,6 +191,7 @@ void from_json(const nlohmann::json& j, Port& p) {
   GetOr(j, "allowed_address_pairs", p.allowed_address_pairs);
   GetOr(j, "device_id", p.device_id);
   GetOr(j, "device_owner", p.device_owner);
+  GetOr(j, "extra_dhcp_options", p.extra_dhcp_options);
   std::optional<PortStatus> status = ParsePortStatus(j.value("status", "DOWN"));
   if (!status.has_value()) Corrupt("bad port status");
   p.status = *status;

@@ -31,6 +31,7 @@ TEST(JsonCodecTest, PortRoundTripsEveryField) {
   p.security_group_ids = {"g1"};
   p.allowed_address_pairs = {{*IpPrefix::Parse("10.0.9.0/24"), MacAddress(7)}};
   p.device_id = "vm";
+  p.extra_dhcp_options = {{"bootfile_name", "pxelinux.0"}, {"next_server", "10.0.1.20"}};
   p.status = PortStatus::kActive;
   p.binding_chassis = "hv1";
 
@@ -45,6 +46,22 @@ TEST(JsonCodecTest, PortRoundTripsEveryField) {
   EXPECT_EQ(back->allowed_address_pairs[0].mac, MacAddress(7));
   EXPECT_EQ(back->status, PortStatus::kActive);
   EXPECT_EQ(back->binding_chassis, "hv1");
+  EXPECT_EQ(back->extra_dhcp_options, p.extra_dhcp_options);
+}
+
+TEST(JsonCodecTest, PortWithoutExtraDhcpOptionsStoresNoKeyAndOldPortsDecode) {
+  Port p;
+  p.meta = {.id = "p1", .org_id = "o", .project_id = "pr"};
+  p.subnet_id = "s1";
+  const std::string text = Encode(p);
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("extra_dhcp_options")));
+  // A port stored before the field existed.
+  absl::StatusOr<Port> old = Decode<Port>(
+      R"({"id": "p1", "org_id": "o", "project_id": "pr", "created_at": "2024-01-01T00:00:00Z",
+          "updated_at": "2024-01-01T00:00:00Z", "subnet_id": "s1", "mac": "02:00:00:00:00:01",
+          "fixed_ips": []})");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_TRUE(old->extra_dhcp_options.empty());
 }
 
 TEST(JsonCodecTest, SubnetAndGroupRoundTrip) {

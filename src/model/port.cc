@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <set>
 
+#include <absl/strings/ascii.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_join.h>
+#include <absl/strings/str_split.h>
 
 #include "common/errors.h"
 #include "common/status_macros.h"
@@ -12,6 +15,70 @@
 
 namespace plasmanet::model {
 namespace {
+
+struct ExtraDhcpOption {
+  absl::string_view name;
+  DhcpOptionType type;
+};
+
+// What a port may add (sorted by name): network boot, time and proxy discovery, search domains.
+// OVN knows more options; these are the ones asked for (#8), typed as OVN's option table
+// (lib/ovn-l7.h) types them, with "host_id" and "domains" values written as text.
+constexpr ExtraDhcpOption kExtraDhcpOptions[] = {
+    {"bootfile_name", DhcpOptionType::kString},
+    {"bootfile_name_alt", DhcpOptionType::kString},
+    {"domain_search_list", DhcpOptionType::kString},
+    {"next_server", DhcpOptionType::kIpv4},
+    {"ntp_server", DhcpOptionType::kIpv4List},
+    {"path_prefix", DhcpOptionType::kString},
+    {"tftp_server", DhcpOptionType::kString},
+    {"tftp_server_address", DhcpOptionType::kIpv4},
+    {"wpad", DhcpOptionType::kString},
+};
+
+// Options that follow from the subnet (netmask: ovn-northd derives it from the CIDR); a port's
+// value would contradict it.
+constexpr absl::string_view kSubnetDhcpOptions[] = {
+    "server_id", "server_mac",  "lease_time",
+    "router",    "netmask",     "dns_server",
+    "mtu",       "domain_name", "classless_static_route"};
+
+// Inside OVN's double quotes these would end the string or start an escape or a set.
+bool IsPlainDhcpText(absl::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c <= 0x7e && c != '"' && c != '\\' && c != '{' && c != '}';
+  });
+}
+
+absl::StatusOr<std::string> BuildDhcpOptionValue(const std::string& field, DhcpOptionType type,
+                                                 const std::string& value) {
+  if (value.empty() || value.size() > kMaxDhcpOptionValueBytes) {
+    return InvalidField(field, absl::StrCat("the value must be 1 to ", kMaxDhcpOptionValueBytes,
+                                            " bytes long, not ", value.size()));
+  }
+  if (type == DhcpOptionType::kString) {
+    if (!IsPlainDhcpText(value)) {
+      return InvalidField(field,
+                          "the value must be printable ASCII without '\"', '\\', '{' or '}'");
+    }
+    return value;
+  }
+  std::vector<std::string> canonical;
+  for (absl::string_view part : absl::StrSplit(value, ',')) {
+    absl::StatusOr<IpAddress> ip = IpAddress::Parse(absl::StripAsciiWhitespace(part));
+    if (!ip.ok() || !ip->is_v4()) {
+      return InvalidField(field, absl::StrCat("'", part, "' is not an IPv4 address",
+                                              type == DhcpOptionType::kIpv4List
+                                                  ? " (a list is IPv4 addresses separated by ',')"
+                                                  : ""));
+    }
+    canonical.push_back(ip->ToString());
+  }
+  if (type == DhcpOptionType::kIpv4 && canonical.size() > 1) {
+    return InvalidField(field, "takes one IPv4 address");
+  }
+  return absl::StrJoin(canonical, ",");
+}
 
 absl::Status BuildFixedIps(const PortSpec& spec, const Subnet& subnet, PortDraft& draft) {
   for (size_t i = 0; i < spec.fixed_ips.size(); ++i) {
@@ -113,6 +180,42 @@ absl::Status BuildSecurity(const PortSpec& spec, PortDraft& draft) {
 
 }  // namespace
 
+std::optional<DhcpOptionType> ExtraDhcpOptionType(absl::string_view name) {
+  for (const ExtraDhcpOption& option : kExtraDhcpOptions) {
+    if (option.name == name) return option.type;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<DhcpOptionMap> BuildExtraDhcpOptions(const DhcpOptionMap& options) {
+  if (options.size() > kMaxExtraDhcpOptions) {
+    return InvalidField("port.extra_dhcp_options", absl::StrCat("at most ", kMaxExtraDhcpOptions,
+                                                                " options, not ", options.size()));
+  }
+  DhcpOptionMap out;
+  for (const auto& [name, value] : options) {
+    const std::string field = absl::StrCat("port.extra_dhcp_options[", name, "]");
+    if (std::find(std::begin(kSubnetDhcpOptions), std::end(kSubnetDhcpOptions), name) !=
+        std::end(kSubnetDhcpOptions)) {
+      return InvalidField(field, absl::StrCat("option ", name,
+                                              " is set from the subnet (its gateway, DNS servers, "
+                                              "MTU, host routes and name): change the subnet"));
+    }
+    if (name == "hostname") {
+      return InvalidField(field, "the host name is set from the port's name: rename the port");
+    }
+    const std::optional<DhcpOptionType> type = ExtraDhcpOptionType(name);
+    if (!type) {
+      std::vector<absl::string_view> allowed;
+      for (const ExtraDhcpOption& option : kExtraDhcpOptions) allowed.push_back(option.name);
+      return InvalidField(field, absl::StrCat("'", name, "' is not an option a port may set; ",
+                                              "allowed: ", absl::StrJoin(allowed, ", ")));
+    }
+    PN_ASSIGN_OR_RETURN(out[name], BuildDhcpOptionValue(field, *type, value));
+  }
+  return out;
+}
+
 absl::string_view PortStatusName(PortStatus status) {
   switch (status) {
     case PortStatus::kDown:
@@ -160,6 +263,7 @@ absl::StatusOr<PortDraft> BuildPort(const PortSpec& spec, const Subnet& subnet) 
   PN_RETURN_IF_ERROR(ValidateText("port.device_owner", spec.device_owner, kMaxDeviceFieldBytes));
   port.device_id = spec.device_id;
   port.device_owner = spec.device_owner;
+  PN_ASSIGN_OR_RETURN(port.extra_dhcp_options, BuildExtraDhcpOptions(spec.extra_dhcp_options));
   return draft;
 }
 

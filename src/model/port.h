@@ -5,6 +5,7 @@
 // addresses, and uniqueness of MAC and addresses.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ struct AllowedAddressPairSpec {
   std::string mac_address;  // empty: the port's own MAC
 };
 
+// DHCPv4 options a port adds to its subnet's, by OVN name (ovn-nb(5), DHCP_Options): a boot
+// file for network boot, say.
+using DhcpOptionMap = std::map<std::string, std::string>;
+
 struct PortSpec {
   std::string name;
   Labels labels;
@@ -41,6 +46,7 @@ struct PortSpec {
   std::vector<AllowedAddressPairSpec> allowed_address_pairs;
   std::string device_id;
   std::string device_owner;
+  DhcpOptionMap extra_dhcp_options;
 };
 
 struct AllowedAddressPair {
@@ -59,6 +65,7 @@ struct Port {
   std::vector<AllowedAddressPair> allowed_address_pairs;
   std::string device_id;
   std::string device_owner;
+  DhcpOptionMap extra_dhcp_options;  // validated, addresses in canonical form
   PortStatus status = PortStatus::kDown;
   std::string binding_chassis;
 };
@@ -66,6 +73,24 @@ struct Port {
 inline constexpr size_t kMaxPortSecurityGroups = 16;
 inline constexpr size_t kMaxAllowedAddressPairs = 10;
 inline constexpr size_t kMaxDeviceFieldBytes = 255;
+inline constexpr size_t kMaxExtraDhcpOptions = 16;
+inline constexpr size_t kMaxDhcpOptionValueBytes = 255;
+
+// How OVN reads the value of an extra DHCP option, and so how PlasmaNET checks and writes it.
+enum class DhcpOptionType {
+  kString,    // text; OVN wants it double-quoted
+  kIpv4,      // one IPv4 address
+  kIpv4List,  // one or more IPv4 addresses, comma-separated in the model
+};
+
+// The type of an option a port may set; nullopt for every other name.
+std::optional<DhcpOptionType> ExtraDhcpOptionType(absl::string_view name);
+
+// Checks a port's extra DHCPv4 options (on create and on update) and returns them with
+// addresses in canonical form. INVALID_ARGUMENT names "port.extra_dhcp_options[NAME]": too many
+// options (the field without a name), a name a port may not set (those the subnet or the
+// port's name already set are refused as such), or a value that does not fit the option.
+absl::StatusOr<DhcpOptionMap> BuildExtraDhcpOptions(const DhcpOptionMap& options);
 
 // A validated request: the Port with what the caller asked for, plus what is still to resolve.
 struct PortDraft {

@@ -1,5 +1,6 @@
 #include "model/port.h"
 
+#include <absl/strings/str_cat.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -112,6 +113,104 @@ TEST_F(PortTest, RefusesInvalidSpecsNamingTheField) {
     absl::StatusOr<PortDraft> d = BuildPort(c.spec, subnet_);
     EXPECT_THAT(d, HasFieldError(kInvalid, c.field));
     EXPECT_THAT(d, StatusIs(kInvalid, HasSubstr(c.reason)));
+  }
+}
+
+TEST_F(PortTest, ExtraDhcpOptionsAreKeptWithCanonicalAddresses) {
+  absl::StatusOr<PortDraft> d =
+      BuildPort({.extra_dhcp_options = {{"bootfile_name", "pxelinux.0"},
+                                        {"next_server", "10.0.1.20"},
+                                        {"ntp_server", "10.0.0.1, 10.0.0.2"},
+                                        {"wpad", "http://proxy/wpad.dat"}}},
+                subnet_);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->port.extra_dhcp_options, (DhcpOptionMap{{"bootfile_name", "pxelinux.0"},
+                                                       {"next_server", "10.0.1.20"},
+                                                       {"ntp_server", "10.0.0.1,10.0.0.2"},
+                                                       {"wpad", "http://proxy/wpad.dat"}}));
+  EXPECT_TRUE(BuildPort({}, subnet_)->port.extra_dhcp_options.empty());
+
+  DhcpOptionMap every;
+  for (const char* name : {"bootfile_name", "bootfile_name_alt", "path_prefix", "tftp_server",
+                           "wpad", "domain_search_list"}) {
+    every[name] = "x";
+    EXPECT_EQ(ExtraDhcpOptionType(name), DhcpOptionType::kString) << name;
+  }
+  for (const char* name : {"next_server", "tftp_server_address", "ntp_server"}) {
+    every[name] = "10.0.0.9";
+  }
+  EXPECT_TRUE(BuildExtraDhcpOptions(every).ok()) << "every allowed name is accepted";
+  EXPECT_EQ(ExtraDhcpOptionType("ntp_server"), DhcpOptionType::kIpv4List);
+  EXPECT_EQ(ExtraDhcpOptionType("next_server"), DhcpOptionType::kIpv4);
+  EXPECT_EQ(ExtraDhcpOptionType("router"), std::nullopt);
+  EXPECT_TRUE(BuildExtraDhcpOptions({{"path_prefix", std::string(255, '/')}}).ok());
+}
+
+TEST_F(PortTest, RefusesExtraDhcpOptionsNamingTheOption) {
+  struct Case {
+    DhcpOptionMap options;
+    std::string field;
+    std::string reason;
+  };
+  DhcpOptionMap too_many;
+  for (int i = 0; i < 17; ++i) too_many[absl::StrCat("option", i)] = "x";
+  const Case cases[] = {
+      {too_many, "port.extra_dhcp_options", "at most 16"},
+      {{{"boot_file", "x"}},
+       "port.extra_dhcp_options[boot_file]",
+       "allowed: bootfile_name, bootfile_name_alt, domain_search_list, next_server, ntp_server, "
+       "path_prefix, tftp_server, tftp_server_address, wpad"},
+      {{{"", "x"}}, "port.extra_dhcp_options[]", "not an option a port may set"},
+      {{{"router", "10.0.1.9"}}, "port.extra_dhcp_options[router]", "set from the subnet"},
+      {{{"dns_server", "{8.8.8.8}"}}, "port.extra_dhcp_options[dns_server]", "set from the subnet"},
+      {{{"server_id", "10.0.1.9"}}, "port.extra_dhcp_options[server_id]", "set from the subnet"},
+      {{{"mtu", "9000"}}, "port.extra_dhcp_options[mtu]", "set from the subnet"},
+      {{{"lease_time", "60"}}, "port.extra_dhcp_options[lease_time]", "set from the subnet"},
+      {{{"domain_name", "\"x\""}}, "port.extra_dhcp_options[domain_name]", "set from the subnet"},
+      {{{"classless_static_route", "{}"}},
+       "port.extra_dhcp_options[classless_static_route]",
+       "set from the subnet"},
+      {{{"hostname", "vm"}}, "port.extra_dhcp_options[hostname]", "port's name"},
+      {{{"next_server", "pxe.example"}},
+       "port.extra_dhcp_options[next_server]",
+       "'pxe.example' is not an IPv4 address"},
+      {{{"next_server", "fd00::20"}},
+       "port.extra_dhcp_options[next_server]",
+       "not an IPv4 address"},
+      {{{"next_server", "10.0.1.20,10.0.1.21"}},
+       "port.extra_dhcp_options[next_server]",
+       "one IPv4 address"},
+      {{{"tftp_server_address", "10.0.1"}},
+       "port.extra_dhcp_options[tftp_server_address]",
+       "not an IPv4 address"},
+      {{{"ntp_server", "10.0.0.1,,10.0.0.2"}},
+       "port.extra_dhcp_options[ntp_server]",
+       "separated by ','"},
+      {{{"ntp_server", ""}}, "port.extra_dhcp_options[ntp_server]", "1 to 255 bytes"},
+      {{{"bootfile_name", ""}}, "port.extra_dhcp_options[bootfile_name]", "1 to 255 bytes"},
+      {{{"bootfile_name", std::string(256, 'x')}},
+       "port.extra_dhcp_options[bootfile_name]",
+       "1 to 255 bytes long, not 256"},
+      {{{"bootfile_name", "pxe\"linux"}},
+       "port.extra_dhcp_options[bootfile_name]",
+       "printable ASCII"},
+      {{{"path_prefix", "c:\\boot"}}, "port.extra_dhcp_options[path_prefix]", "printable ASCII"},
+      {{{"wpad", "{x}"}}, "port.extra_dhcp_options[wpad]", "printable ASCII"},
+      {{{"tftp_server", "pxe}"}}, "port.extra_dhcp_options[tftp_server]", "printable ASCII"},
+      {{{"domain_search_list", "a.example\nb.example"}},
+       "port.extra_dhcp_options[domain_search_list]",
+       "printable ASCII"},
+      {{{"bootfile_name_alt", "caf\xc3\xa9.efi"}},
+       "port.extra_dhcp_options[bootfile_name_alt]",
+       "printable ASCII"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field + ": " + c.reason);
+    absl::StatusOr<PortDraft> d = BuildPort({.extra_dhcp_options = c.options}, subnet_);
+    EXPECT_THAT(d, HasFieldError(kInvalid, c.field));
+    EXPECT_THAT(d, StatusIs(kInvalid, HasSubstr(c.reason)));
+    EXPECT_THAT(BuildExtraDhcpOptions(c.options), HasFieldError(kInvalid, c.field))
+        << "the update path checks with the same function";
   }
 }
 

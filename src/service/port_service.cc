@@ -224,7 +224,8 @@ absl::StatusOr<model::Port> PortService::Update(const RequestContext& ctx, const
             .port_security_enabled =
                 update.port_security_enabled.value_or(port.port_security_enabled),
             .device_id = update.device_id.value_or(port.device_id),
-            .device_owner = update.device_owner.value_or(port.device_owner)};
+            .device_owner = update.device_owner.value_or(port.device_owner),
+            .extra_dhcp_options = update.extra_dhcp_options.value_or(port.extra_dhcp_options)};
         for (const IpAddress& ip : port.fixed_ips) merged.fixed_ips.push_back(ip.ToString());
         if (update.allowed_address_pairs.has_value()) {
           merged.allowed_address_pairs = *update.allowed_address_pairs;
@@ -267,6 +268,7 @@ absl::StatusOr<model::Port> PortService::Update(const RequestContext& ctx, const
         port.allowed_address_pairs = draft.port.allowed_address_pairs;
         port.device_id = draft.port.device_id;
         port.device_owner = draft.port.device_owner;
+        port.extra_dhcp_options = draft.port.extra_dhcp_options;
         return txn;
       });
 }

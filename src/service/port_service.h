@@ -45,6 +45,7 @@ struct PortUpdate {
   std::optional<std::vector<model::AllowedAddressPairSpec>> allowed_address_pairs;
   std::optional<std::string> device_id;
   std::optional<std::string> device_owner;
+  std::optional<model::DhcpOptionMap> extra_dhcp_options;  // replaces the whole map
 };
 
 class PortService {

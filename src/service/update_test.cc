@@ -103,6 +103,39 @@ TEST_F(UpdateTest, PortGroupsMoveAndTheIndexFollows) {
               HasFieldError(absl::StatusCode::kNotFound, "port.security_group_ids[0]"));
 }
 
+TEST_F(UpdateTest, PortExtraDhcpOptionsAreReplacedWholeAndCheckedAsOnCreate) {
+  model::Vpc vpc = MakeVpc(alice_);
+  model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.1.0/24");
+  absl::StatusOr<model::Port> port = svc().ports.Create(
+      alice_,
+      {.subnet_id = subnet.meta.id,
+       .extra_dhcp_options = {{"bootfile_name", "pxelinux.0"}, {"next_server", "10.0.1.20"}}});
+  ASSERT_TRUE(port.ok()) << port.status();
+  EXPECT_EQ(svc().ports.Get(alice_, port->meta.id)->extra_dhcp_options.size(), 2u);
+
+  absl::StatusOr<model::Port> moved =
+      svc().ports.Update(alice_, port->meta.id, "",
+                         {.extra_dhcp_options = model::DhcpOptionMap{{"ntp_server", "10.0.0.1"}}});
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->extra_dhcp_options, (model::DhcpOptionMap{{"ntp_server", "10.0.0.1"}}))
+      << "the whole map is replaced";
+  absl::StatusOr<model::Port> renamed =
+      svc().ports.Update(alice_, port->meta.id, "", {.meta = {.name = "pxe"}});
+  ASSERT_TRUE(renamed.ok()) << renamed.status();
+  EXPECT_EQ(renamed->extra_dhcp_options.size(), 1u) << "an update without them keeps them";
+
+  EXPECT_THAT(FailsWithoutChange([&] {
+                return svc().ports.Update(
+                    alice_, port->meta.id, "",
+                    {.extra_dhcp_options = model::DhcpOptionMap{{"router", "10.0.1.9"}}});
+              }),
+              HasFieldError(absl::StatusCode::kInvalidArgument, "port.extra_dhcp_options[router]"));
+  absl::StatusOr<model::Port> cleared =
+      svc().ports.Update(alice_, port->meta.id, "", {.extra_dhcp_options = model::DhcpOptionMap{}});
+  ASSERT_TRUE(cleared.ok()) << cleared.status();
+  EXPECT_TRUE(svc().ports.Get(alice_, port->meta.id)->extra_dhcp_options.empty());
+}
+
 TEST_F(UpdateTest, TheDefaultNameStaysWithTheDefaultGroup) {
   model::SecurityGroup g = *svc().security_groups.Create(alice_, {.name = "web"});
   EXPECT_THAT(FailsWithoutChange([&] {
