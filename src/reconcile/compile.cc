@@ -131,6 +131,61 @@ std::string GatewayNetwork(const model::SubnetFamily& family) {
   return absl::StrCat(family.gateway.ToString(), "/", family.cidr.length());
 }
 
+// What the DHCPv4 server tells the subnet's VMs: the subnet's row, and the base of a port's own
+// row, so the two cannot drift apart. Empty when the subnet has no DHCPv4.
+std::map<std::string, std::string> SubnetDhcp4Options(const model::Subnet& subnet,
+                                                      const model::Vpc* vpc,
+                                                      const CompileOptions& options) {
+  if (!subnet.dhcp_enabled || !subnet.ipv4) return {};
+  const model::SubnetFamily& v4 = *subnet.ipv4;
+  std::map<std::string, std::string> o{
+      {"server_id", v4.gateway.ToString()},
+      {"server_mac", GatewayMac(subnet.meta.id).ToString()},
+      {"lease_time", std::to_string(options.dhcp_lease_seconds)},
+      {"router", v4.gateway.ToString()},  // (ovn-northd adds the netmask from the cidr)
+      {"dns_server", AddressList(Resolvers(subnet, IpFamily::kV4, options))},
+      {"mtu", std::to_string(EffectiveMtu(subnet, options))},
+  };
+  if (const std::string domain = SubnetDomain(subnet, vpc, options.dns_zone); !domain.empty()) {
+    o["domain_name"] = Quoted(domain);
+  }
+  if (!subnet.host_routes.empty()) {
+    // A client given option 121 ignores the router option (RFC 3442): repeat the default.
+    std::vector<std::string> routes;
+    for (const model::HostRoute& r : subnet.host_routes) {
+      routes.push_back(absl::StrCat(r.destination.ToString(), ",", r.nexthop.ToString()));
+    }
+    routes.push_back(absl::StrCat("0.0.0.0/0,", v4.gateway.ToString()));
+    o["classless_static_route"] = absl::StrCat("{", absl::StrJoin(routes, ", "), "}");
+  }
+  return o;
+}
+
+// A port's extra option as OVN reads it: text quoted, an address bare, several in braces. The
+// model has checked the value (no quotes or braces inside) and made addresses canonical.
+std::string ExtraDhcpValue(absl::string_view name, const std::string& value) {
+  switch (model::ExtraDhcpOptionType(name).value_or(model::DhcpOptionType::kString)) {
+    case model::DhcpOptionType::kString:
+      return Quoted(value);
+    case model::DhcpOptionType::kIpv4:
+      return value;
+    case model::DhcpOptionType::kIpv4List:
+      if (value.find(',') == std::string::npos) return value;
+      return absl::StrCat("{", absl::StrJoin(absl::StrSplit(value, ','), ", "), "}");
+  }
+  return Quoted(value);
+}
+
+DesiredRow DhcpOptionsRow(const std::string& name, const IpPrefix& cidr,
+                          const std::map<std::string, std::string>& options,
+                          const ovsdb::Datum& external_ids) {
+  DesiredRow dhcp{.table = NbTable::kDhcpOptions, .name = name};
+  dhcp.columns["cidr"] = ovsdb::Datum::String(cidr.ToString());
+  dhcp.columns["options"] = ovsdb::Datum::StringMap(options);
+  dhcp.columns["external_ids"] = WithRowName(external_ids, name);
+  return dhcp;
+}
+
 }  // namespace
 
 std::string OwnerRef::ToString() const { return absl::StrCat(KindName(kind), "/", id); }
@@ -150,6 +205,9 @@ std::string RouterName(absl::string_view vpc_id) { return absl::StrCat("pn-vpc-"
 std::string DnsName(absl::string_view vpc_id) { return absl::StrCat("pn-dns-", vpc_id); }
 std::string DhcpOptionsName(absl::string_view subnet_id, IpFamily family) {
   return absl::StrCat(family == IpFamily::kV4 ? "pn-dhcp4-" : "pn-dhcp6-", subnet_id);
+}
+std::string PortDhcpOptionsName(absl::string_view port_id) {
+  return absl::StrCat("pn-dhcp4-port-", port_id);
 }
 
 bool IsDnsLabel(absl::string_view name) {
@@ -328,32 +386,9 @@ std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const model::
   rows.push_back(std::move(lrp));
   rows.push_back(std::move(peer));
 
-  if (subnet.dhcp_enabled && subnet.ipv4) {
-    const model::SubnetFamily& v4 = *subnet.ipv4;
-    std::map<std::string, std::string> o{
-        {"server_id", v4.gateway.ToString()},
-        {"server_mac", gateway_mac.ToString()},
-        {"lease_time", std::to_string(options.dhcp_lease_seconds)},
-        {"router", v4.gateway.ToString()},  // (ovn-northd adds the netmask from the cidr)
-        {"dns_server", AddressList(Resolvers(subnet, IpFamily::kV4, options))},
-        {"mtu", std::to_string(mtu)},
-    };
-    if (!domain.empty()) o["domain_name"] = Quoted(domain);
-    if (!subnet.host_routes.empty()) {
-      // A client given option 121 ignores the router option (RFC 3442): repeat the default.
-      std::vector<std::string> routes;
-      for (const model::HostRoute& r : subnet.host_routes) {
-        routes.push_back(absl::StrCat(r.destination.ToString(), ",", r.nexthop.ToString()));
-      }
-      routes.push_back(absl::StrCat("0.0.0.0/0,", v4.gateway.ToString()));
-      o["classless_static_route"] = absl::StrCat("{", absl::StrJoin(routes, ", "), "}");
-    }
-    const std::string name = DhcpOptionsName(subnet.meta.id, IpFamily::kV4);
-    DesiredRow dhcp{.table = NbTable::kDhcpOptions, .name = name};
-    dhcp.columns["cidr"] = ovsdb::Datum::String(v4.cidr.ToString());
-    dhcp.columns["options"] = ovsdb::Datum::StringMap(o);
-    dhcp.columns["external_ids"] = WithRowName(external_ids, name);
-    rows.push_back(std::move(dhcp));
+  if (std::map<std::string, std::string> o = SubnetDhcp4Options(subnet, vpc, options); !o.empty()) {
+    rows.push_back(DhcpOptionsRow(DhcpOptionsName(subnet.meta.id, IpFamily::kV4), subnet.ipv4->cidr,
+                                  o, external_ids));
   }
   if (subnet.dhcp_enabled && subnet.ipv6 &&
       subnet.ipv6_address_mode != model::Ipv6AddressMode::kSlaac) {
@@ -365,12 +400,8 @@ std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const model::
     if (subnet.ipv6_address_mode == model::Ipv6AddressMode::kDhcpv6Stateless) {
       o["dhcpv6_stateless"] = "true";
     }
-    const std::string name = DhcpOptionsName(subnet.meta.id, IpFamily::kV6);
-    DesiredRow dhcp{.table = NbTable::kDhcpOptions, .name = name};
-    dhcp.columns["cidr"] = ovsdb::Datum::String(subnet.ipv6->cidr.ToString());
-    dhcp.columns["options"] = ovsdb::Datum::StringMap(o);
-    dhcp.columns["external_ids"] = WithRowName(external_ids, name);
-    rows.push_back(std::move(dhcp));
+    rows.push_back(DhcpOptionsRow(DhcpOptionsName(subnet.meta.id, IpFamily::kV6), subnet.ipv6->cidr,
+                                  o, external_ids));
   }
 
   // DNS to the subnet's resolvers passes the default deny, like DHCP: a group that limits
@@ -418,7 +449,8 @@ std::vector<DesiredRow> CompilePort(const model::Port& port, const PortContext& 
   lsp.columns["type"] = ovsdb::Datum::String("");  // a VM interface
   lsp.columns["addresses"] = ovsdb::Datum::StringSet(addresses);
   lsp.columns["port_security"] = ovsdb::Datum::StringSet(port_security);
-  lsp.columns["external_ids"] = ExternalIds(owner, port.meta);
+  const ovsdb::Datum external_ids = ExternalIds(owner, port.meta);
+  lsp.columns["external_ids"] = external_ids;
   std::map<std::string, std::string> options;
   if (IsDnsLabel(port.meta.name)) {
     // ovn-northd copies the value into the DHCP action as it is: a string must come quoted.
@@ -432,11 +464,27 @@ std::vector<DesiredRow> CompilePort(const model::Port& port, const PortContext& 
     return std::any_of(port.fixed_ips.begin(), port.fixed_ips.end(),
                        [&](const IpAddress& ip) { return ip.family() == family; });
   };
+  // The port's own DHCPv4 options row, if any, comes first: it is referenced by the switch
+  // port, and the transaction builder resolves references in the order of the rows.
+  std::vector<DesiredRow> rows;
   lsp.refs["dhcpv4_options"] = {};
   lsp.refs["dhcpv6_options"] = {};
   if (dhcp && subnet->ipv4 && has(IpFamily::kV4)) {
-    lsp.refs["dhcpv4_options"].push_back(
-        {NbTable::kDhcpOptions, DhcpOptionsName(subnet->meta.id, IpFamily::kV4)});
+    if (port.extra_dhcp_options.empty()) {
+      lsp.refs["dhcpv4_options"].push_back(
+          {NbTable::kDhcpOptions, DhcpOptionsName(subnet->meta.id, IpFamily::kV4)});
+    } else {
+      // OVN takes a port's DHCP options from one row: the subnet's options plus the extras.
+      const CompileOptions defaults;
+      std::map<std::string, std::string> o = SubnetDhcp4Options(
+          *subnet, context.vpc, context.options != nullptr ? *context.options : defaults);
+      for (const auto& [name, value] : port.extra_dhcp_options) {
+        o.emplace(name, ExtraDhcpValue(name, value));  // the subnet's own options stay
+      }
+      const std::string name = PortDhcpOptionsName(port.meta.id);
+      rows.push_back(DhcpOptionsRow(name, subnet->ipv4->cidr, o, external_ids));
+      lsp.refs["dhcpv4_options"].push_back({NbTable::kDhcpOptions, name});
+    }
   }
   if (dhcp && subnet->ipv6 && has(IpFamily::kV6) &&
       subnet->ipv6_address_mode != model::Ipv6AddressMode::kSlaac) {
@@ -450,7 +498,8 @@ std::vector<DesiredRow> CompilePort(const model::Port& port, const PortContext& 
       lsp.groups.push_back(PortGroupName(group));
     }
   }
-  return {std::move(lsp)};
+  rows.push_back(std::move(lsp));
+  return rows;
 }
 
 std::vector<DesiredRow> CompileSecurityGroup(const model::SecurityGroup& group) {

@@ -16,6 +16,8 @@
 //             VM's tap), with its MAC and addresses, and port security unless disabled; a
 //             member of its groups' Port_Groups and, with port security, of "pn_drop"; its
 //             subnet's DHCP_Options and its name as DHCP host name
+//             + with extra DHCP options: DHCP_Options "pn-dhcp4-port-<id>", the subnet's
+//             DHCPv4 options plus the extras, referenced instead of the subnet's
 //   Security group -> Port_Group "pn_sg_<id>" + one ACL "pn-<rule id>" per rule, allow-related
 //             at kAllowPriority; a remote group is matched by the address sets ovn-northd
 //             derives from that group's Port_Group ($pn_sg_<id>_ip4 / _ip6)
@@ -117,6 +119,8 @@ struct CompileOptions {
 struct PortContext {
   const model::Subnet* subnet = nullptr;
   const model::Vpc* vpc = nullptr;
+  // The platform's settings, for a port with its own DHCP options; null: the defaults.
+  const CompileOptions* options = nullptr;
 };
 
 // One VPC's DNS records: name -> addresses ("10.0.0.4 fd00::4"), reverse name -> name.
@@ -125,6 +129,8 @@ using DnsRecords = std::map<std::string, std::string>;
 std::string RouterName(absl::string_view vpc_id);
 std::string DnsName(absl::string_view vpc_id);  // the VPC's DNS row (external_ids name)
 std::string DhcpOptionsName(absl::string_view subnet_id, IpFamily family);
+// The DHCPv4 options row of a port with extra DHCP options.
+std::string PortDhcpOptionsName(absl::string_view port_id);
 std::string SwitchName(absl::string_view subnet_id);
 std::string RouterPortName(absl::string_view subnet_id);
 std::string SwitchRouterPortName(absl::string_view subnet_id);
@@ -151,6 +157,7 @@ std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc, const DnsRecords& reco
 // `vpc` may be null while unknown: the subnet then has no search domain.
 std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const model::Vpc* vpc = nullptr,
                                       const CompileOptions& options = {});
+// With extra DHCP options, the port's DHCP_Options row first, then its switch port.
 std::vector<DesiredRow> CompilePort(const model::Port& port, const PortContext& context = {});
 std::vector<DesiredRow> CompileSecurityGroup(const model::SecurityGroup& group);
 std::vector<DesiredRow> CompileDefaultDeny();

@@ -178,6 +178,97 @@ TEST(CompileTest, DhcpOffMeansNoOptionsAndPortsReferenceNone) {
   EXPECT_TRUE(off.refs.at("dhcpv6_options").empty());
 }
 
+TEST(CompileTest, PortWithExtraDhcpOptionsGetsItsOwnRowOfTheSubnetsOptionsPlusTheExtras) {
+  model::Subnet subnet = DualStackSubnet();
+  subnet.meta.name = "front";
+  subnet.mtu = 1400;
+  subnet.host_routes = {{*IpPrefix::Parse("192.168.0.0/16"), *IpAddress::Parse("10.0.1.9")}};
+  const model::Vpc vpc{.meta = {.id = "v-1", .name = "shop"}};
+  const CompileOptions options{.dns_zone = "cloud", .dhcp_lease_seconds = 600};
+  model::Port port = VmPort();
+  port.extra_dhcp_options = {
+      {"bootfile_name", "pxelinux.0"}, {"domain_search_list", "a.example,b.example"},
+      {"next_server", "10.0.1.20"},    {"ntp_server", "10.0.0.1,10.0.0.2"},
+      {"tftp_server", "pxe.example"},  {"tftp_server_address", "10.0.1.21"}};
+  const std::vector<DesiredRow> rows =
+      CompilePort(port, {.subnet = &subnet, .vpc = &vpc, .options = &options});
+  ASSERT_EQ(rows.size(), 2u) << "the port's DHCP options, then its switch port";
+
+  const DesiredRow& dhcp = rows[0];
+  EXPECT_EQ(dhcp.table, NbTable::kDhcpOptions);
+  EXPECT_EQ(dhcp.name, "pn-dhcp4-port-p-1");
+  EXPECT_EQ(dhcp.name, PortDhcpOptionsName("p-1"));
+  EXPECT_EQ(Column(dhcp, "cidr").AsString(), "10.0.1.0/24");
+  std::map<std::string, std::string> ids = Column(dhcp, "external_ids").AsStringMap();
+  EXPECT_EQ(ids["plasmanet:owner"], "port/p-1") << "the port's row goes with the port";
+  EXPECT_EQ(ids["plasmanet:row"], "pn-dhcp4-port-p-1");
+  EXPECT_EQ(ids["plasmanet:revision"], "30");
+  EXPECT_EQ(ids["plasmanet:project"], "acme/web");
+
+  // Exactly the subnet's options (with the same platform settings and VPC), plus the extras.
+  std::map<std::string, std::string> expected =
+      Column(*FindRow(CompileSubnet(subnet, &vpc, options), NbTable::kDhcpOptions, "pn-dhcp4-s-1"),
+             "options")
+          .AsStringMap();
+  EXPECT_EQ(expected["domain_name"], "\"front.shop.cloud\"");
+  EXPECT_EQ(expected["lease_time"], "600");
+  expected["bootfile_name"] = "\"pxelinux.0\"";
+  expected["domain_search_list"] = "\"a.example,b.example\"";
+  expected["next_server"] = "10.0.1.20";
+  expected["ntp_server"] = "{10.0.0.1, 10.0.0.2}";
+  expected["tftp_server"] = "\"pxe.example\"";
+  expected["tftp_server_address"] = "10.0.1.21";
+  EXPECT_EQ(Column(dhcp, "options").AsStringMap(), expected);
+
+  const DesiredRow& lsp = rows[1];
+  EXPECT_EQ(lsp.table, NbTable::kLogicalSwitchPort);
+  EXPECT_THAT(lsp.refs.at("dhcpv4_options"),
+              ElementsAre(RowRef{NbTable::kDhcpOptions, "pn-dhcp4-port-p-1"}))
+      << "the port's own row instead of the subnet's";
+  EXPECT_THAT(lsp.refs.at("dhcpv6_options"),
+              ElementsAre(RowRef{NbTable::kDhcpOptions, "pn-dhcp6-s-1"}))
+      << "the extras are DHCPv4 options: DHCPv6 stays the subnet's";
+
+  // Without the extras, back to the subnet's row, and the port's row is no longer wanted.
+  port.extra_dhcp_options.clear();
+  const std::vector<DesiredRow> plain =
+      CompilePort(port, {.subnet = &subnet, .vpc = &vpc, .options = &options});
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_THAT(plain[0].refs.at("dhcpv4_options"),
+              ElementsAre(RowRef{NbTable::kDhcpOptions, "pn-dhcp4-s-1"}));
+}
+
+TEST(CompileTest, APortsOwnDhcpRowTakesPlatformDefaultsAndExistsOnlyWithDhcpv4) {
+  model::Port port = VmPort();
+  port.extra_dhcp_options = {{"ntp_server", "10.0.0.1"}, {"wpad", "http://proxy/wpad.dat"}};
+  model::Subnet subnet = DualStackSubnet();
+  // No options given: the platform defaults, and no VPC: no domain.
+  std::vector<DesiredRow> rows = CompilePort(port, {.subnet = &subnet});
+  ASSERT_EQ(rows.size(), 2u);
+  std::map<std::string, std::string> o = Column(rows[0], "options").AsStringMap();
+  EXPECT_EQ(o["lease_time"], "43200");
+  EXPECT_EQ(o["ntp_server"], "10.0.0.1") << "one address is written bare";
+  EXPECT_EQ(o["wpad"], "\"http://proxy/wpad.dat\"");
+  EXPECT_FALSE(o.contains("domain_name"));
+
+  subnet.dhcp_enabled = false;
+  rows = CompilePort(port, {.subnet = &subnet});
+  ASSERT_EQ(rows.size(), 1u) << "DHCP off: no row of the port's either";
+  EXPECT_TRUE(rows[0].refs.at("dhcpv4_options").empty());
+
+  subnet.dhcp_enabled = true;
+  port.fixed_ips = {*IpAddress::Parse("fd00:1::5")};
+  rows = CompilePort(port, {.subnet = &subnet});
+  ASSERT_EQ(rows.size(), 1u) << "no IPv4 address: no DHCPv4";
+  EXPECT_TRUE(rows[0].refs.at("dhcpv4_options").empty());
+
+  model::Port early = VmPort();
+  early.extra_dhcp_options = {{"wpad", "http://proxy/wpad.dat"}};
+  rows = CompilePort(early);
+  ASSERT_EQ(rows.size(), 1u) << "subnet not known yet";
+  EXPECT_TRUE(rows[0].refs.at("dhcpv4_options").empty());
+}
+
 TEST(CompileTest, SlaacSubnetAdvertisesThePrefixAndHasNoDhcpv6Server) {
   model::Subnet subnet = DualStackSubnet();
   subnet.ipv6_address_mode = model::Ipv6AddressMode::kSlaac;

@@ -196,12 +196,29 @@ std::vector<OwnerRef> ModelCache::Apply(ObjectChange change) {
   return out;
 }
 
+void ModelCache::AddPortsOf(const std::string& subnet_id, bool only_with_own_dhcp,
+                            std::vector<OwnerRef>& out) const {
+  auto it = ports_of_subnet_.find(subnet_id);
+  if (it == ports_of_subnet_.end()) return;
+  for (const std::string& id : it->second) {
+    if (only_with_own_dhcp) {
+      auto port = ports_.find(id);
+      if (port == ports_.end() || port->second.extra_dhcp_options.empty()) continue;
+    }
+    out.push_back({OwnerRef::Kind::kPort, id});
+  }
+}
+
 void ModelCache::AddDependents(const model::Vpc* before, const model::Vpc* after,
                                std::vector<OwnerRef>& out) const {
-  // The VPC's name is part of its subnets' search domain.
+  // The VPC's name is part of its subnets' search domain, which ports with their own DHCP
+  // options copy.
   if (before == nullptr || after == nullptr || before->meta.name == after->meta.name) return;
   if (auto it = subnets_of_vpc_.find(after->meta.id); it != subnets_of_vpc_.end()) {
-    for (const std::string& subnet : it->second) out.push_back({OwnerRef::Kind::kSubnet, subnet});
+    for (const std::string& subnet : it->second) {
+      out.push_back({OwnerRef::Kind::kSubnet, subnet});
+      AddPortsOf(subnet, /*only_with_own_dhcp=*/true, out);
+    }
   }
 }
 
@@ -218,16 +235,22 @@ void ModelCache::AddDependents(const model::Subnet* before, const model::Subnet*
     return std::make_tuple(s->dhcp_enabled, s->ipv4.has_value(), s->ipv6.has_value(),
                            s->ipv6_address_mode);
   };
-  if (before != nullptr && after != nullptr && dhcp_shape(before) != dhcp_shape(after)) {
-    if (auto it = ports_of_subnet_.find(after->meta.id); it != ports_of_subnet_.end()) {
-      for (const std::string& port : it->second) out.push_back({OwnerRef::Kind::kPort, port});
+  // A port with its own DHCP options row copies the subnet's DHCPv4 options into it.
+  const auto dhcp4_settings = [](const model::Subnet* s) {
+    std::optional<std::pair<IpPrefix, IpAddress>> v4;
+    if (s->ipv4) v4.emplace(s->ipv4->cidr, s->ipv4->gateway);
+    return std::make_tuple(s->meta.name, v4, s->dns_servers, s->mtu, s->host_routes);
+  };
+  if (before != nullptr && after != nullptr) {
+    if (dhcp_shape(before) != dhcp_shape(after)) {
+      AddPortsOf(after->meta.id, /*only_with_own_dhcp=*/false, out);
+    } else if (dhcp4_settings(before) != dhcp4_settings(after)) {
+      AddPortsOf(after->meta.id, /*only_with_own_dhcp=*/true, out);
     }
   }
   if (before == nullptr && after != nullptr) {
     // Ports the cache saw before their subnet (possible in a snapshot) lack its DHCP options.
-    if (auto it = ports_of_subnet_.find(after->meta.id); it != ports_of_subnet_.end()) {
-      for (const std::string& port : it->second) out.push_back({OwnerRef::Kind::kPort, port});
-    }
+    AddPortsOf(after->meta.id, /*only_with_own_dhcp=*/false, out);
   }
 }
 
@@ -275,7 +298,7 @@ std::vector<DesiredRow> ModelCache::Compile(const OwnerRef& owner) const {
       break;
     case OwnerRef::Kind::kPort:
       if (auto it = ports_.find(owner.id); it != ports_.end()) {
-        PortContext context;
+        PortContext context{.options = &options_};
         if (auto subnet = subnets_.find(it->second.subnet_id); subnet != subnets_.end()) {
           context.subnet = &subnet->second;
         }

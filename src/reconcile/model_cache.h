@@ -5,7 +5,9 @@
 // Some rows depend on more than their own object: a VPC's DNS row holds the names of all its
 // ports, a port's row references its subnet's DHCP options. Apply therefore also returns the
 // owners whose rows a change reaches (the VPC when a port's name or addresses change, the ports
-// when their subnet's DHCP changes), and only then, so a port status change stays one owner.
+// when their subnet's DHCP changes: all of them when the options appear or go, those with their
+// own DHCP options row when any value it copies changes), and only then, so a port status
+// change stays one owner.
 //
 // Memory is one decoded object per VPC, subnet and port, plus the ids of each subnet's ports;
 // rows are compiled on demand, not kept, so holding 100,000 ports costs the ports themselves.
@@ -83,6 +85,9 @@ class ModelCache {
                      std::vector<OwnerRef>& out) const;
   void AddDependents(const model::Vpc* before, const model::Vpc* after,
                      std::vector<OwnerRef>& out) const;
+  // Adds the subnet's ports (`only_with_own_dhcp`: those with extra DHCP options) to `out`.
+  void AddPortsOf(const std::string& subnet_id, bool only_with_own_dhcp,
+                  std::vector<OwnerRef>& out) const;
   DnsRecords CompileDnsRecords(const model::Vpc& vpc) const;
 
   CompileOptions options_;

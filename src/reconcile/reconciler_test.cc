@@ -194,6 +194,54 @@ TEST_F(ReconcilerTest, ProgramsVpcSubnetAndPortsExactlyAsSpecified) {
   EXPECT_EQ(Nbctl(Remote(), {"lr-list"}), "");
 }
 
+TEST_F(ReconcilerTest, APortsExtraDhcpOptionsGetItsOwnRowThatFollowsTheSubnet) {
+  StartReconciler(Remote());
+  model::Vpc vpc = MakeVpc(alice_);
+  model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.1.0/24");
+  absl::StatusOr<model::Port> pxe =
+      svc().ports.Create(alice_, {.subnet_id = subnet.meta.id,
+                                  .extra_dhcp_options = {{"bootfile_name", "pxelinux.0"},
+                                                         {"next_server", "10.0.1.20"},
+                                                         {"ntp_server", "10.0.0.1,10.0.0.2"}}});
+  ASSERT_THAT(pxe, IsOk());
+  model::Port plain = MakePort(alice_, subnet.meta.id);
+  Converge();
+
+  const auto dhcp_row = [&](const std::string& name) {
+    return Nbctl(Remote(), {"--data=bare", "--no-headings", "--columns=_uuid", "find",
+                            "DHCP_Options", "external_ids:plasmanet\\:row=" + name});
+  };
+  const std::string subnet_row = dhcp_row(DhcpOptionsName(subnet.meta.id, IpFamily::kV4));
+  const std::string own_row = dhcp_row(PortDhcpOptionsName(pxe->meta.id));
+  ASSERT_FALSE(subnet_row.empty());
+  ASSERT_FALSE(own_row.empty());
+  EXPECT_EQ(Get("Logical_Switch_Port", pxe->meta.id, "dhcpv4_options"), own_row);
+  EXPECT_EQ(Get("Logical_Switch_Port", plain.meta.id, "dhcpv4_options"), subnet_row);
+  EXPECT_EQ(Get("DHCP_Options", own_row, "cidr"), "10.0.1.0/24");
+  EXPECT_EQ(Get("DHCP_Options", own_row, "external_ids:\"plasmanet:owner\""),
+            "port/" + pxe->meta.id);
+  EXPECT_THAT(Get("DHCP_Options", own_row, "options:bootfile_name"), HasSubstr("pxelinux.0"));
+  EXPECT_EQ(Get("DHCP_Options", own_row, "options:next_server"), "10.0.1.20");
+  EXPECT_EQ(Get("DHCP_Options", own_row, "options:ntp_server"), "{10.0.0.1, 10.0.0.2}");
+  EXPECT_EQ(Get("DHCP_Options", own_row, "options:router"), "10.0.1.1");
+
+  // The subnet's new DNS server reaches the port's row too.
+  ASSERT_THAT(svc().subnets.Update(alice_, subnet.meta.id, "",
+                                   {.dns_servers = std::vector<std::string>{"10.0.1.53"}}),
+              IsOk());
+  Converge();
+  EXPECT_EQ(Get("DHCP_Options", subnet_row, "options:dns_server"), "{10.0.1.53}");
+  EXPECT_EQ(Get("DHCP_Options", own_row, "options:dns_server"), "{10.0.1.53}");
+
+  // Without its extras the port goes back to the subnet's row, and its own row is gone.
+  ASSERT_THAT(
+      svc().ports.Update(alice_, pxe->meta.id, "", {.extra_dhcp_options = model::DhcpOptionMap{}}),
+      IsOk());
+  Converge();
+  EXPECT_EQ(Get("Logical_Switch_Port", pxe->meta.id, "dhcpv4_options"), subnet_row);
+  EXPECT_EQ(dhcp_row(PortDhcpOptionsName(pxe->meta.id)), "");
+}
+
 TEST_F(ReconcilerTest, TwoTenantsWithTheSameCidrGetSeparateRouters) {
   StartReconciler(Remote());
   model::Vpc a = MakeVpc(alice_);

@@ -1,6 +1,7 @@
 #include "reconcile/txn_builder.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <absl/strings/str_cat.h>
 
@@ -45,30 +46,39 @@ TxnCounts TxnBuilder::Add(const OwnerRef& owner, const std::vector<DesiredRow>& 
     auto [it, fresh] = actual.try_emplace({row->table, row->name}, uuid);
     if (!fresh) Delete(row->table, uuid, counts);
   }
-  std::vector<const DesiredRow*> unmatched;
-  for (const DesiredRow& row : desired) {
-    auto it = actual.find({row.table, row.name});
+  // Each desired row's NB row: the one of its name, else one of ours of the same table that
+  // someone renamed (put the name back in place rather than replacing the row: deleting a
+  // router would take its ports with it); none: inserted.
+  std::vector<std::optional<ovsdb::Uuid>> existing(desired.size());
+  std::vector<size_t> unmatched;
+  for (size_t i = 0; i < desired.size(); ++i) {
+    auto it = actual.find({desired[i].table, desired[i].name});
     if (it == actual.end()) {
-      unmatched.push_back(&row);
+      unmatched.push_back(i);
       continue;
     }
-    UpdateIfChanged(it->second, row, counts);
-    if (row.table == NbTable::kLogicalSwitchPort) SyncGroups(it->second, it->second, row, counts);
+    existing[i] = it->second;
     actual.erase(it);
   }
-  for (const DesiredRow* row : unmatched) {
-    // A row of ours renamed by someone: put the name back in place rather than replacing the
-    // row (deleting a router would take its ports with it).
-    auto renamed = std::find_if(actual.begin(), actual.end(),
-                                [&](const auto& entry) { return entry.first.first == row->table; });
-    if (renamed != actual.end()) {
-      UpdateIfChanged(renamed->second, *row, counts);
-      if (row->table == NbTable::kLogicalSwitchPort) {
-        SyncGroups(renamed->second, renamed->second, *row, counts);
-      }
-      actual.erase(renamed);
-    } else {
-      Insert(*row, counts);
+  for (size_t i : unmatched) {
+    auto renamed = std::find_if(actual.begin(), actual.end(), [&](const auto& entry) {
+      return entry.first.first == desired[i].table;
+    });
+    if (renamed == actual.end()) continue;
+    existing[i] = renamed->second;
+    actual.erase(renamed);
+  }
+  // In the owner's order, so a row referenced by a later one (a port's own DHCP options, by
+  // its switch port) is inserted before the reference to it is resolved.
+  for (size_t i = 0; i < desired.size(); ++i) {
+    const DesiredRow& row = desired[i];
+    if (!existing[i]) {
+      Insert(row, counts);
+      continue;
+    }
+    UpdateIfChanged(*existing[i], row, counts);
+    if (row.table == NbTable::kLogicalSwitchPort) {
+      SyncGroups(*existing[i], *existing[i], row, counts);
     }
   }
   for (const auto& [key, uuid] : actual) Delete(key.first, uuid, counts);  // left behind

@@ -51,7 +51,9 @@ class TxnBuilder {
   TxnBuilder(const ovsdb::Replica& replica, const NbIndex& index);
 
   // Adds what it takes to make the NB rows of `owner` equal `desired` (empty: the owner is
-  // gone and its rows are deleted). Returns this owner's share of the counts.
+  // gone and its rows are deleted). Rows are inserted or updated in the order of `desired`, so
+  // a row's refs may name a row of the same owner listed before it and be resolved in the same
+  // transaction. Returns this owner's share of the counts.
   TxnCounts Add(const OwnerRef& owner, const std::vector<DesiredRow>& desired);
 
   const TxnCounts& counts() const { return counts_; }

@@ -170,6 +170,50 @@ TEST_F(TxnBuilderTest, ReferenceToAnExistingRowIsItsUuidAndToAMissingOneBlocks) 
       << ops.dump();
 }
 
+TEST_F(TxnBuilderTest, APortsOwnDhcpOptionsAreInsertedAndReferencedInOneTransaction) {
+  ApplyProgrammedPort();  // p-1 is in NB, referencing no DHCP options
+  const model::Subnet subnet = Subnet();
+  model::Port port = Port();
+  port.extra_dhcp_options = {{"bootfile_name", "pxelinux.0"}};
+  std::vector<DesiredRow> rows = CompilePort(port, {.subnet = &subnet});
+  ASSERT_EQ(rows.size(), 2u);
+  rows[1].groups.clear();  // not what this test is about
+  TxnBuilder builder(replica_, index_);
+  const TxnCounts counts = builder.Add({OwnerRef::Kind::kPort, "p-1"}, rows);
+  EXPECT_EQ(counts.blocked, 0u) << "the reference waits for no other pass";
+  nlohmann::json ops = builder.Build();
+  ASSERT_THAT(OpNames(ops), ElementsAre("insert DHCP_Options", "update Logical_Switch_Port"))
+      << ops.dump();
+  EXPECT_EQ(ops[1]["row"]["dhcpv4_options"],
+            nlohmann::json::parse(R"(["named-uuid", ")" + ops[0]["uuid-name"].get<std::string>() +
+                                  R"("])"))
+      << ops.dump();
+
+  // In NB now, beside the subnet's; without the extras the port goes back to the subnet's row
+  // and its own is deleted.
+  constexpr char kPortDhcpUuid[] = "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa";
+  Apply(R"({"DHCP_Options": {
+      ")" +
+        std::string(kDhcpUuid) + R"(": {"initial": {"cidr": "10.0.1.0/24",
+        "external_ids": ["map", [["plasmanet:owner", "subnet/s-1"],
+                                 ["plasmanet:row", "pn-dhcp4-s-1"]]]}},
+      ")" +
+        std::string(kPortDhcpUuid) + R"(": {"initial": {"cidr": "10.0.1.0/24",
+        "external_ids": ["map", [["plasmanet:owner", "port/p-1"],
+                                 ["plasmanet:row", "pn-dhcp4-port-p-1"]]]}}}})");
+  port.extra_dhcp_options.clear();
+  rows = CompilePort(port, {.subnet = &subnet});
+  rows[0].groups.clear();
+  TxnBuilder back(replica_, index_);
+  EXPECT_EQ(back.Add({OwnerRef::Kind::kPort, "p-1"}, rows).deleted, 1u);
+  ops = back.Build();
+  ASSERT_THAT(OpNames(ops), ElementsAre("update Logical_Switch_Port", "delete DHCP_Options"))
+      << ops.dump();
+  EXPECT_EQ(ops[0]["row"]["dhcpv4_options"],
+            nlohmann::json::parse(R"(["uuid", ")" + std::string(kDhcpUuid) + R"("])"));
+  EXPECT_EQ(ops[1]["where"][0][2][1], kPortDhcpUuid);
+}
+
 TEST_F(TxnBuilderTest, LargeMapChangesByKeyMutationsOnly) {
   ApplyProgrammedPort();  // the DNS row holds vm.s.web.internal -> 10.0.1.5
   TxnBuilder same(replica_, index_);

@@ -126,7 +126,8 @@ absl::StatusOr<std::map<std::string, std::string>> VmNamespace::RunDhcpClient(
     std::ofstream out(script);
     out << "#!/bin/sh\n"
            "[ \"$1\" = bound ] || [ \"$1\" = renew ] || exit 0\n"
-           "for v in ip mask router dns domain hostname mtu staticroutes lease serverid; do\n"
+           "for v in ip mask router dns domain hostname mtu staticroutes lease serverid \\\n"
+           "    siaddr boot_file bootfile; do\n"
            "  eval \"echo $v=\\$$v\"\n"
            "done > \"$LEASE_FILE\"\n"
            "ip addr flush dev \"$interface\"\n"

@@ -59,8 +59,9 @@ class VmNamespace {
   // As a booting guest does: busybox udhcpc on eth0 asks for an address (and the router, DNS,
   // domain, host name, MTU and static routes), applies address, default route and MTU, and
   // exits. Returns what the server offered, by udhcpc's names ("ip", "mask", "router", "dns",
-  // "domain", "hostname", "mtu", "staticroutes", "lease", "serverid"); kUnavailable if no
-  // server answered in `timeout`.
+  // "domain", "hostname", "mtu", "staticroutes", "lease", "serverid", and for network boot
+  // "siaddr" (the header's next server), "boot_file" (the header's file) and "bootfile" (option
+  // 67)); an option not offered is absent. kUnavailable if no server answered in `timeout`.
   absl::StatusOr<std::map<std::string, std::string>> RunDhcpClient(
       absl::Duration timeout = absl::Seconds(15));
 

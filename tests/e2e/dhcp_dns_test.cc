@@ -105,6 +105,38 @@ TEST_F(DhcpDnsTest, GuestGetsItsIpamAddressGatewayDnsMtuHostNameAndRoutes) {
   EXPECT_EQ(renewed["ip"], port.fixed_ips(0));
 }
 
+TEST_F(DhcpDnsTest, ANetworkBootPortGetsItsBootFileAndNextServerAndItsNeighbourDoesNot) {
+  const std::string vpc = CreateVpc(kAcme, "shop", "10.0.0.0/16");
+  const v1::Subnet front = CreateSubnet(kAcme, Subnet(vpc, "front", "10.0.1.0/24"));
+  const v1::Port pxe = CreatePort(
+      kAcme, front, "pxe-1",
+      {.extra_dhcp_options = {{"bootfile_name", "pxelinux.0"}, {"next_server", "10.0.1.20"}}});
+  const v1::Port plain = CreatePort(kAcme, front, "web-1");
+  std::unique_ptr<testing::VmNamespace> booting = StartBareVm("d1", pxe);
+  std::unique_ptr<testing::VmNamespace> other = StartBareVm("d2", plain);
+  ASSERT_TRUE(booting && other);
+
+  absl::StatusOr<std::map<std::string, std::string>> offer = booting->RunDhcpClient();
+  ASSERT_TRUE(offer.ok()) << offer.status() << Diagnostics();
+  std::map<std::string, std::string>& o = *offer;
+  EXPECT_EQ(o["bootfile"], "pxelinux.0") << "option 67, unquoted on the wire";
+  EXPECT_EQ(o["siaddr"], "10.0.1.20") << "the header's next server";
+  // Everything else is still the subnet's.
+  EXPECT_EQ(o["ip"], pxe.fixed_ips(0));
+  EXPECT_EQ(o["router"], "10.0.1.1");
+  EXPECT_EQ(o["dns"], "10.0.1.1");
+  EXPECT_EQ(o["domain"], "front.shop.internal");
+  EXPECT_EQ(o["hostname"], "pxe-1");
+
+  absl::StatusOr<std::map<std::string, std::string>> plain_offer = other->RunDhcpClient();
+  ASSERT_TRUE(plain_offer.ok()) << plain_offer.status() << Diagnostics();
+  EXPECT_EQ(plain_offer->count("bootfile"), 0u) << (*plain_offer)["bootfile"];
+  EXPECT_EQ(plain_offer->count("boot_file"), 0u);
+  EXPECT_EQ(plain_offer->count("siaddr"), 0u) << (*plain_offer)["siaddr"];
+  EXPECT_EQ((*plain_offer)["ip"], plain.fixed_ips(0));
+  EXPECT_EQ((*plain_offer)["domain"], "front.shop.internal");
+}
+
 TEST_F(DhcpDnsTest, NoDhcpOnASubnetWithoutIt) {
   v1::Subnet spec = Subnet(CreateVpc(kAcme, "shop", "10.0.0.0/16"), "static", "10.0.1.0/24");
   spec.set_dhcp_enabled(false);

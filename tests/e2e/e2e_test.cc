@@ -136,6 +136,8 @@ v1::Port E2eTest::CreatePort(const char* token, const v1::Subnet& subnet, const 
   if (!options.ip.empty()) port->add_fixed_ips(options.ip);
   port->set_mac_address(options.mac);
   if (!options.port_security) port->set_port_security_enabled(false);
+  port->mutable_extra_dhcp_options()->insert(options.extra_dhcp_options.begin(),
+                                             options.extra_dhcp_options.end());
   if (options.groups) {
     v1::SecurityGroupIds* ids = request.mutable_security_groups();
     for (const std::string& id : *options.groups) ids->add_ids(id);

@@ -12,6 +12,7 @@
 // holds.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,7 @@ struct PortOptions {
   bool port_security = true;
   // Security group ids; unset: the project's default group (with port security).
   std::optional<std::vector<std::string>> groups;
+  std::map<std::string, std::string> extra_dhcp_options;  // DHCPv4 options of this port alone
 };
 
 // One security group rule, as a tenant writes it.
