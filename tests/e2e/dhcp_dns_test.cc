@@ -2,14 +2,19 @@
 // native DHCP server and must get exactly what PlasmaNET says (its IPAM address, the gateway,
 // the DNS servers, the MTU, its host name and search domain, the subnet's static routes); VMs
 // resolve each other's names with dig against OVN's DNS; a packet too big for the next subnet
-// is answered with ICMP "fragmentation needed" by the VPC router; a SLAAC VM configures the
-// address its port holds from the router's advertisements.
+// is answered with ICMP "fragmentation needed" by the VPC router; SLAAC and DHCPv6-stateless VMs
+// configure the address their port holds from the router's advertisements, and isc-dhcp-client
+// gets the port's address (stateful) or the DNS servers (stateless) by DHCPv6.
+
+#include <fstream>
+#include <iterator>
 
 #include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/strip.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "e2e/e2e_test.h"
 #include "testing/wait.h"
@@ -246,6 +251,81 @@ TEST_F(DhcpDnsTest, SlaacGuestConfiguresTheAddressItsPortHolds) {
   }
   // And port security lets it through: the two reach each other.
   EXPECT_TRUE(WaitReachable(*s1, p2.fixed_ips(0))) << Diagnostics();
+}
+
+TEST_F(DhcpDnsTest, Dhcpv6StatefulGuestGetsItsIpamAddressAndDnsServer) {
+  const std::string vpc = CreateVpc(kAcme, "shop", "fd00:20::/48");
+  v1::Subnet spec;
+  spec.mutable_metadata()->set_name("v6");
+  spec.set_vpc_id(vpc);
+  spec.set_ipv6_cidr("fd00:20:0:1::/64");
+  spec.add_dns_servers("fd00:20:0:1::53");
+  const v1::Subnet subnet = CreateSubnet(kAcme, spec);  // dhcpv6-stateful by default
+  const v1::Port port = CreatePort(kAcme, subnet, "d6");
+  ASSERT_EQ(port.fixed_ips_size(), 1);
+  std::unique_ptr<testing::VmNamespace> vm = StartBareVm("d6", port);
+  ASSERT_NE(vm, nullptr);
+  // isc-dhcp-client asks once (-1) and records the lease without configuring it (-sf true).
+  const std::string leases = sandbox_->dir() + "/d6.leases";
+  std::string lease;
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        absl::StatusOr<testing::ProcessResult> r =
+            vm->Exec({"timeout", "10", "dhclient", "-6", "-1", "-lf", leases, "-pf",
+                      sandbox_->dir() + "/d6.pid", "-sf", "/bin/true", "eth0"},
+                     absl::Seconds(20));
+        std::ifstream in(leases);
+        lease.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        return r.ok() && absl::StrContains(lease, "iaaddr");
+      },
+      absl::Seconds(40), absl::Seconds(1)))
+      << lease << Diagnostics();
+  EXPECT_THAT(lease, HasSubstr("iaaddr " + port.fixed_ips(0) + " "))
+      << "exactly the address IPAM gave the port";
+  EXPECT_THAT(lease, HasSubstr("dhcp6.name-servers fd00:20:0:1::53"));
+  EXPECT_THAT(lease, HasSubstr("dhcp6.domain-search \"v6.shop.internal.\""));
+}
+
+TEST_F(DhcpDnsTest, Dhcpv6StatelessGuestTakesItsAddressBySlaacAndDnsByDhcpv6) {
+  const std::string vpc = CreateVpc(kAcme, "shop", "fd00:30::/48");
+  v1::Subnet spec;
+  spec.mutable_metadata()->set_name("v6");
+  spec.set_vpc_id(vpc);
+  spec.set_ipv6_cidr("fd00:30:0:1::/64");
+  spec.set_ipv6_address_mode("dhcpv6-stateless");
+  spec.add_dns_servers("fd00:30:0:1::53");
+  const v1::Subnet subnet = CreateSubnet(kAcme, spec);
+  const v1::Port port = CreatePort(kAcme, subnet, "l6");
+  std::unique_ptr<testing::VmNamespace> vm = StartBareVm("l6", port);
+  ASSERT_NE(vm, nullptr);
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        absl::StatusOr<testing::ProcessResult> r =
+            vm->Exec({"ip", "-6", "addr", "show", "dev", "eth0", "scope", "global"});
+        return r.ok() && absl::StrContains(r->stdout_text, port.fixed_ips(0) + "/64");
+      },
+      absl::Seconds(30), absl::Milliseconds(250)))
+      << port.fixed_ips(0) << Diagnostics();
+  // -S: an information request, no address; a stateless answer is no lease, so the client's
+  // script records what it was told.
+  const std::string script = sandbox_->dir() + "/l6.sh", told = sandbox_->dir() + "/l6.env";
+  std::ofstream(script) << "#!/bin/sh\nenv | grep -E '^(reason|new_)' >> " << told << "\n";
+  ASSERT_EQ(chmod(script.c_str(), 0755), 0);
+  std::string env;
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        absl::StatusOr<testing::ProcessResult> r = vm->Exec(
+            {"timeout", "10", "dhclient", "-6", "-S", "-1", "-lf", sandbox_->dir() + "/l6.leases",
+             "-pf", sandbox_->dir() + "/l6.pid", "-sf", script, "eth0"},
+            absl::Seconds(20));
+        std::ifstream in(told);
+        env.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        return r.ok() && absl::StrContains(env, "new_dhcp6_name_servers");
+      },
+      absl::Seconds(40), absl::Seconds(1)))
+      << env << Diagnostics();
+  EXPECT_THAT(env, HasSubstr("new_dhcp6_name_servers=fd00:30:0:1::53"));
+  EXPECT_THAT(env, ::testing::Not(HasSubstr("new_ip6_address"))) << "stateless: no address";
 }
 
 }  // namespace
