@@ -202,7 +202,7 @@ std::optional<OwnerRef> OwnerRef::Parse(absl::string_view text) {
 }
 
 std::string RouterName(absl::string_view vpc_id) { return absl::StrCat("pn-vpc-", vpc_id); }
-std::string DnsName(absl::string_view vpc_id) { return absl::StrCat("pn-dns-", vpc_id); }
+std::string DnsName(absl::string_view subnet_id) { return absl::StrCat("pn-dns-", subnet_id); }
 std::string DhcpOptionsName(absl::string_view subnet_id, IpFamily family) {
   return absl::StrCat(family == IpFamily::kV4 ? "pn-dhcp4-" : "pn-dhcp6-", subnet_id);
 }
@@ -309,22 +309,17 @@ MacAddress GatewayMac(absl::string_view subnet_id) {
   return MacAddress((uint64_t{0x0a} << 40) | (hash & 0xff'ffff'ffffULL));
 }
 
-std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc, const DnsRecords& records) {
+std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc) {
   const OwnerRef owner{OwnerRef::Kind::kVpc, vpc.meta.id};
-  const ovsdb::Datum external_ids = ExternalIds(owner, vpc.meta);
   DesiredRow router{.table = NbTable::kLogicalRouter, .name = RouterName(vpc.meta.id)};
   router.columns["name"] = ovsdb::Datum::String(router.name);
-  router.columns["external_ids"] = external_ids;
-  // One DNS row for the whole VPC, referenced by each of its switches: a VM resolves the names
-  // of every subnet of its VPC and of no other VPC.
-  DesiredRow dns{.table = NbTable::kDns, .name = DnsName(vpc.meta.id)};
-  dns.columns["records"] = ovsdb::Datum::StringMap(records);
-  dns.columns["external_ids"] = WithRowName(external_ids, dns.name);
-  return {std::move(router), std::move(dns)};
+  router.columns["external_ids"] = ExternalIds(owner, vpc.meta);
+  return {std::move(router)};
 }
 
-std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const model::Vpc* vpc,
+std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const SubnetContext& context,
                                       const CompileOptions& options) {
+  const model::Vpc* vpc = context.vpc;
   const OwnerRef owner{OwnerRef::Kind::kSubnet, subnet.meta.id};
   const ovsdb::Datum external_ids = ExternalIds(owner, subnet.meta);
   const MacAddress gateway_mac = GatewayMac(subnet.meta.id);
@@ -332,10 +327,21 @@ std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const model::
   const std::string domain = SubnetDomain(subnet, vpc, options.dns_zone);
   std::vector<DesiredRow> rows;
 
+  // The subnet's names, first: its switch references them. Every switch of the VPC answers
+  // from every subnet's row, so a VM resolves the names of its VPC and of no other VPC.
+  DesiredRow dns{.table = NbTable::kDns, .name = DnsName(subnet.meta.id)};
+  dns.columns["records"] = ovsdb::Datum::StringMap(context.records);
+  dns.columns["external_ids"] = WithRowName(external_ids, dns.name);
+  rows.push_back(std::move(dns));
+
   DesiredRow ls{.table = NbTable::kLogicalSwitch, .name = SwitchName(subnet.meta.id)};
   ls.columns["name"] = ovsdb::Datum::String(ls.name);
   ls.columns["external_ids"] = external_ids;
-  ls.refs["dns_records"] = {RowRef{NbTable::kDns, DnsName(subnet.vpc_id)}};
+  std::vector<RowRef>& names = ls.refs["dns_records"];
+  names.push_back({NbTable::kDns, DnsName(subnet.meta.id)});
+  for (const std::string& sibling : context.vpc_subnet_ids) {
+    if (sibling != subnet.meta.id) names.push_back({NbTable::kDns, DnsName(sibling)});
+  }
 
   std::vector<std::string> networks;
   for (const auto* family : {&subnet.ipv4, &subnet.ipv6}) {

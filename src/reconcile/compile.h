@@ -3,9 +3,11 @@
 // no OVN (see ../shared/design/ARCHITECTURE.md section 3):
 //
 //   VPC    -> Logical_Router "pn-vpc-<id>"
-//             + DNS "pn-dns-<id>": NAME.SUBNET.VPC.<zone> (A/AAAA) and the reverse (PTR) names
-//             of every port of the VPC whose names are DNS labels
-//   Subnet -> Logical_Switch "pn-subnet-<id>", answering from the VPC's DNS row
+//   Subnet -> DNS "pn-dns-<id>": NAME.SUBNET.VPC.<zone> (A/AAAA) and the reverse (PTR) names
+//             of every port of the subnet whose names are DNS labels
+//             + Logical_Switch "pn-subnet-<id>", answering from the DNS rows of every subnet of
+//             its VPC (so names resolve across the VPC and a port change rewrites one
+//             subnet's records, not the VPC's)
 //             + Logical_Router_Port "pn-lrp-<subnet id>" on the VPC's router (gateway addresses,
 //             gateway_mtu, IPv6 router advertisements)
 //             + Logical_Switch_Port "pn-rtr-<subnet id>" of type router, its switch-side peer
@@ -127,7 +129,7 @@ struct PortContext {
 using DnsRecords = std::map<std::string, std::string>;
 
 std::string RouterName(absl::string_view vpc_id);
-std::string DnsName(absl::string_view vpc_id);  // the VPC's DNS row (external_ids name)
+std::string DnsName(absl::string_view subnet_id);  // the subnet's DNS row (external_ids name)
 std::string DhcpOptionsName(absl::string_view subnet_id, IpFamily family);
 // The DHCPv4 options row of a port with extra DHCP options.
 std::string PortDhcpOptionsName(absl::string_view port_id);
@@ -153,9 +155,18 @@ std::string PortFqdn(const model::Port& port, const model::Subnet& subnet, const
 // forward record (every address); a reverse name goes to the first port by id.
 void AddDnsRecords(const model::Port& port, const std::string& fqdn, DnsRecords& records);
 
-std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc, const DnsRecords& records = {});
-// `vpc` may be null while unknown: the subnet then has no search domain.
-std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet, const model::Vpc* vpc = nullptr,
+// What a subnet's rows need besides the subnet: its VPC (for the search domain; null while
+// unknown: no domain), the DNS records of its ports, and the ids of its VPC's subnets, whose DNS
+// rows its switch answers from (empty: its own only).
+struct SubnetContext {
+  const model::Vpc* vpc = nullptr;
+  DnsRecords records;
+  std::vector<std::string> vpc_subnet_ids;
+};
+
+std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc);
+std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet,
+                                      const SubnetContext& context = {},
                                       const CompileOptions& options = {});
 // With extra DHCP options, the port's DHCP_Options row first, then its switch port.
 std::vector<DesiredRow> CompilePort(const model::Port& port, const PortContext& context = {});

@@ -42,15 +42,9 @@ const ovsdb::Datum& Column(const DesiredRow& row, const std::string& name) {
   return it == row.columns.end() ? kMissing : it->second;
 }
 
-TEST(CompileTest, VpcBecomesRouterAndDnsRowMarkedWithItsOwner) {
-  std::vector<DesiredRow> rows =
-      CompileVpc({.meta = Meta("v-1", 7)}, {{"vm.a.b.internal", "10.0.0.4"}});
-  ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[1].table, NbTable::kDns);
-  EXPECT_EQ(rows[1].name, "pn-dns-v-1");
-  EXPECT_EQ(Column(rows[1], "external_ids").AsStringMap().at("plasmanet:row"), "pn-dns-v-1")
-      << "DNS has no name column: the index finds the row by this key";
-  EXPECT_EQ(Column(rows[1], "records").AsStringMap().at("vm.a.b.internal"), "10.0.0.4");
+TEST(CompileTest, VpcBecomesOneRouterMarkedWithItsOwner) {
+  std::vector<DesiredRow> rows = CompileVpc({.meta = Meta("v-1", 7)});
+  ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].table, NbTable::kLogicalRouter);
   EXPECT_EQ(rows[0].name, "pn-vpc-v-1");
   EXPECT_EQ(Column(rows[0], "name").AsString(), "pn-vpc-v-1");
@@ -64,10 +58,14 @@ TEST(CompileTest, VpcBecomesRouterAndDnsRowMarkedWithItsOwner) {
 
 TEST(CompileTest, SubnetBecomesSwitchRouterPortAndPeer) {
   std::vector<DesiredRow> rows = CompileSubnet(DualStackSubnet());
-  ASSERT_EQ(rows.size(), 6u) << "switch, router port, peer, DHCPv4, DHCPv6, DNS allow";
-  const DesiredRow& ls = rows[0];
-  const DesiredRow& lrp = rows[1];
-  const DesiredRow& peer = rows[2];
+  ASSERT_EQ(rows.size(), 7u) << "DNS, switch, router port, peer, DHCPv4, DHCPv6, DNS allow";
+  EXPECT_EQ(rows[0].table, NbTable::kDns) << "first: the switch references it";
+  EXPECT_EQ(rows[0].name, "pn-dns-s-1");
+  EXPECT_EQ(Column(rows[0], "external_ids").AsStringMap().at("plasmanet:row"), "pn-dns-s-1")
+      << "DNS has no name column: the index finds the row by this key";
+  const DesiredRow& ls = rows[1];
+  const DesiredRow& lrp = rows[2];
+  const DesiredRow& peer = rows[3];
 
   EXPECT_EQ(ls.table, NbTable::kLogicalSwitch);
   EXPECT_EQ(ls.name, "pn-subnet-s-1");
@@ -102,7 +100,10 @@ TEST(CompileTest, DhcpOptionsCarryGatewayDnsMtuAndDomain) {
   subnet.meta.name = "Front";
   subnet.mtu = 1400;
   const model::Vpc vpc{.meta = {.id = "v-1", .name = "shop"}};
-  const std::vector<DesiredRow> rows = CompileSubnet(subnet, &vpc, {});
+  const std::vector<DesiredRow> rows =
+      CompileSubnet(subnet, {.vpc = &vpc,
+                             .records = {{"vm.front.shop.internal", "10.0.1.5"}},
+                             .vpc_subnet_ids = {"s-0", "s-1", "s-2"}});
   const DesiredRow* v4 = FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp4-s-1");
   ASSERT_NE(v4, nullptr);
   EXPECT_EQ(Column(*v4, "cidr").AsString(), "10.0.1.0/24");
@@ -123,12 +124,16 @@ TEST(CompileTest, DhcpOptionsCarryGatewayDnsMtuAndDomain) {
   EXPECT_EQ(o["dns_server"], "{fd00:1::1}");
   EXPECT_FALSE(o.contains("dhcpv6_stateless"));
 
-  const DesiredRow& lrp = rows[1];
+  const DesiredRow& lrp = rows[2];
   EXPECT_EQ(Column(lrp, "options").AsStringMap().at("gateway_mtu"), "1400");
   std::map<std::string, std::string> ra = Column(lrp, "ipv6_ra_configs").AsStringMap();
   EXPECT_EQ(ra["address_mode"], "dhcpv6_stateful");
   EXPECT_EQ(ra["mtu"], "1400");
-  EXPECT_THAT(rows[0].refs.at("dns_records"), ElementsAre(RowRef{NbTable::kDns, "pn-dns-v-1"}));
+  EXPECT_THAT(rows[1].refs.at("dns_records"),
+              ElementsAre(RowRef{NbTable::kDns, "pn-dns-s-1"}, RowRef{NbTable::kDns, "pn-dns-s-0"},
+                          RowRef{NbTable::kDns, "pn-dns-s-2"}))
+      << "its own names and every sibling's: names resolve across the VPC";
+  EXPECT_EQ(Column(rows[0], "records").AsStringMap().at("vm.front.shop.internal"), "10.0.1.5");
 }
 
 TEST(CompileTest, NamedServersHostRoutesAndPlatformDefaultsReachDhcp) {
@@ -138,7 +143,7 @@ TEST(CompileTest, NamedServersHostRoutesAndPlatformDefaultsReachDhcp) {
   const CompileOptions options{.default_dns_servers = {*IpAddress::Parse("9.9.9.9")},
                                .default_mtu = 1442,
                                .dhcp_lease_seconds = 600};
-  std::vector<DesiredRow> rows = CompileSubnet(subnet, nullptr, options);
+  std::vector<DesiredRow> rows = CompileSubnet(subnet, {}, options);
   std::map<std::string, std::string> o =
       Column(*FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp4-s-1"), "options").AsStringMap();
   EXPECT_EQ(o["dns_server"], "{10.0.1.53}") << "the subnet's servers win over the platform's";
@@ -149,7 +154,7 @@ TEST(CompileTest, NamedServersHostRoutesAndPlatformDefaultsReachDhcp) {
   EXPECT_FALSE(o.contains("domain_name")) << "no VPC known: no domain";
 
   subnet.dns_servers.clear();
-  rows = CompileSubnet(subnet, nullptr, options);
+  rows = CompileSubnet(subnet, {}, options);
   o = Column(*FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp4-s-1"), "options").AsStringMap();
   EXPECT_EQ(o["dns_server"], "{9.9.9.9}");
   const DesiredRow* acl = FindRow(rows, NbTable::kAcl, "pn-dns-s-1");
@@ -207,7 +212,8 @@ TEST(CompileTest, PortWithExtraDhcpOptionsGetsItsOwnRowOfTheSubnetsOptionsPlusTh
 
   // Exactly the subnet's options (with the same platform settings and VPC), plus the extras.
   std::map<std::string, std::string> expected =
-      Column(*FindRow(CompileSubnet(subnet, &vpc, options), NbTable::kDhcpOptions, "pn-dhcp4-s-1"),
+      Column(*FindRow(CompileSubnet(subnet, {.vpc = &vpc}, options), NbTable::kDhcpOptions,
+                      "pn-dhcp4-s-1"),
              "options")
           .AsStringMap();
   EXPECT_EQ(expected["domain_name"], "\"front.shop.cloud\"");
@@ -274,7 +280,7 @@ TEST(CompileTest, SlaacSubnetAdvertisesThePrefixAndHasNoDhcpv6Server) {
   subnet.ipv6_address_mode = model::Ipv6AddressMode::kSlaac;
   std::vector<DesiredRow> rows = CompileSubnet(subnet);
   EXPECT_EQ(FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp6-s-1"), nullptr);
-  std::map<std::string, std::string> ra = Column(rows[1], "ipv6_ra_configs").AsStringMap();
+  std::map<std::string, std::string> ra = Column(rows[2], "ipv6_ra_configs").AsStringMap();
   EXPECT_EQ(ra["address_mode"], "slaac");
   EXPECT_EQ(ra["rdnss"], "fd00:1::1");
   EXPECT_TRUE(CompilePort(VmPort(), {.subnet = &subnet})[0].refs.at("dhcpv6_options").empty());
@@ -284,7 +290,7 @@ TEST(CompileTest, SlaacSubnetAdvertisesThePrefixAndHasNoDhcpv6Server) {
   const DesiredRow* v6 = FindRow(rows, NbTable::kDhcpOptions, "pn-dhcp6-s-1");
   ASSERT_NE(v6, nullptr);
   EXPECT_EQ(Column(*v6, "options").AsStringMap().at("dhcpv6_stateless"), "true");
-  EXPECT_EQ(Column(rows[1], "ipv6_ra_configs").AsStringMap().at("address_mode"),
+  EXPECT_EQ(Column(rows[2], "ipv6_ra_configs").AsStringMap().at("address_mode"),
             "dhcpv6_stateless");
 }
 
@@ -326,7 +332,7 @@ TEST(CompileTest, Ipv4OnlySubnetRoutesOneNetwork) {
   model::Subnet subnet = DualStackSubnet();
   subnet.ipv6.reset();
   std::vector<DesiredRow> rows = CompileSubnet(subnet);
-  EXPECT_THAT(Column(rows[1], "networks").AsStrings(), ElementsAre("10.0.1.1/24"));
+  EXPECT_THAT(Column(rows[2], "networks").AsStrings(), ElementsAre("10.0.1.1/24"));
 }
 
 TEST(CompileTest, GatewayMacIsStableLocallyAdministeredUnicastAndPerSubnet) {

@@ -226,9 +226,14 @@ void ModelCache::AddDependents(const model::Subnet* before, const model::Subnet*
                                std::vector<OwnerRef>& out) const {
   const model::Subnet* any = after != nullptr ? after : before;
   if (any == nullptr) return;
-  // The VPC's DNS row spells the subnet's name in every record of its ports.
-  if (before == nullptr || after == nullptr || before->meta.name != after->meta.name) {
-    out.push_back({OwnerRef::Kind::kVpc, any->vpc_id});
+  // Every switch of the VPC references every subnet's DNS row: a subnet that comes or goes
+  // changes its siblings' switches.
+  if (before == nullptr || after == nullptr) {
+    if (auto it = subnets_of_vpc_.find(any->vpc_id); it != subnets_of_vpc_.end()) {
+      for (const std::string& sibling : it->second) {
+        if (sibling != any->meta.id) out.push_back({OwnerRef::Kind::kSubnet, sibling});
+      }
+    }
   }
   // A port references its subnet's DHCP options when they exist.
   const auto dhcp_shape = [](const model::Subnet* s) {
@@ -256,44 +261,44 @@ void ModelCache::AddDependents(const model::Subnet* before, const model::Subnet*
 
 void ModelCache::AddDependents(const model::Port* before, const model::Port* after,
                                std::vector<OwnerRef>& out) const {
-  // The VPC's DNS row holds the port's name and addresses; a status change touches neither.
+  // The subnet's DNS row holds the port's name and addresses; a status change touches neither.
   const bool same_record =
       before != nullptr && after != nullptr && before->meta.name == after->meta.name &&
       before->fixed_ips == after->fixed_ips && before->subnet_id == after->subnet_id;
   if (same_record) return;
-  if (before != nullptr) out.push_back({OwnerRef::Kind::kVpc, before->vpc_id});
-  if (after != nullptr && (before == nullptr || after->vpc_id != before->vpc_id)) {
-    out.push_back({OwnerRef::Kind::kVpc, after->vpc_id});
+  if (before != nullptr) out.push_back({OwnerRef::Kind::kSubnet, before->subnet_id});
+  if (after != nullptr && (before == nullptr || after->subnet_id != before->subnet_id)) {
+    out.push_back({OwnerRef::Kind::kSubnet, after->subnet_id});
   }
 }
 
-DnsRecords ModelCache::CompileDnsRecords(const model::Vpc& vpc) const {
-  DnsRecords records;
-  auto subnets = subnets_of_vpc_.find(vpc.meta.id);
-  if (subnets == subnets_of_vpc_.end()) return records;
-  for (const std::string& subnet_id : subnets->second) {
-    const model::Subnet& subnet = subnets_.at(subnet_id);
-    auto ports = ports_of_subnet_.find(subnet_id);
-    if (ports == ports_of_subnet_.end()) continue;
-    for (const std::string& port_id : ports->second) {
-      const model::Port& port = ports_.at(port_id);
-      AddDnsRecords(port, PortFqdn(port, subnet, vpc, options_.dns_zone), records);
-    }
+SubnetContext ModelCache::ContextOf(const model::Subnet& subnet) const {
+  SubnetContext context;
+  auto vpc = vpcs_.find(subnet.vpc_id);
+  if (vpc != vpcs_.end()) context.vpc = &vpc->second;
+  if (auto siblings = subnets_of_vpc_.find(subnet.vpc_id); siblings != subnets_of_vpc_.end()) {
+    context.vpc_subnet_ids.assign(siblings->second.begin(), siblings->second.end());
+    std::sort(context.vpc_subnet_ids.begin(), context.vpc_subnet_ids.end());
   }
-  return records;
+  auto ports = ports_of_subnet_.find(subnet.meta.id);
+  if (context.vpc == nullptr || ports == ports_of_subnet_.end()) return context;
+  for (const std::string& port_id : ports->second) {
+    const model::Port& port = ports_.at(port_id);
+    AddDnsRecords(port, PortFqdn(port, subnet, *context.vpc, options_.dns_zone), context.records);
+  }
+  return context;
 }
 
 std::vector<DesiredRow> ModelCache::Compile(const OwnerRef& owner) const {
   switch (owner.kind) {
     case OwnerRef::Kind::kVpc:
       if (auto it = vpcs_.find(owner.id); it != vpcs_.end()) {
-        return CompileVpc(it->second, CompileDnsRecords(it->second));
+        return CompileVpc(it->second);
       }
       break;
     case OwnerRef::Kind::kSubnet:
       if (auto it = subnets_.find(owner.id); it != subnets_.end()) {
-        auto vpc = vpcs_.find(it->second.vpc_id);
-        return CompileSubnet(it->second, vpc == vpcs_.end() ? nullptr : &vpc->second, options_);
+        return CompileSubnet(it->second, ContextOf(it->second), options_);
       }
       break;
     case OwnerRef::Kind::kPort:

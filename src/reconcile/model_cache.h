@@ -2,8 +2,8 @@
 // security groups, ports), fed by a snapshot of the store and then by its watch stream. The
 // shared drop group (OwnerRef kind kDefaultDeny) exists whenever any subnet or port does.
 //
-// Some rows depend on more than their own object: a VPC's DNS row holds the names of all its
-// ports, a port's row references its subnet's DHCP options. Apply therefore also returns the
+// Some rows depend on more than their own object: a subnet's DNS row holds the names of all
+// its ports, a port's row references its subnet's DHCP options. Apply therefore also returns the
 // owners whose rows a change reaches (the VPC when a port's name or addresses change, the ports
 // when their subnet's DHCP changes: all of them when the options appear or go, those with their
 // own DHCP options row when any value it copies changes), and only then, so a port status
@@ -88,7 +88,8 @@ class ModelCache {
   // Adds the subnet's ports (`only_with_own_dhcp`: those with extra DHCP options) to `out`.
   void AddPortsOf(const std::string& subnet_id, bool only_with_own_dhcp,
                   std::vector<OwnerRef>& out) const;
-  DnsRecords CompileDnsRecords(const model::Vpc& vpc) const;
+  // The VPC, the DNS records of the subnet's ports and the VPC's subnets.
+  SubnetContext ContextOf(const model::Subnet& subnet) const;
 
   CompileOptions options_;
   absl::flat_hash_map<std::string, model::Vpc> vpcs_;

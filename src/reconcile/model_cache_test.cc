@@ -65,8 +65,8 @@ TEST_F(ModelCacheTest, SubnetDhcpSettingsReachOnlyThePortsWithTheirOwnDhcpRow) {
   EXPECT_THAT(Apply(kSubnet, changed), ElementsAre(kSubnet, kPxePort));
   changed.host_routes = {{*IpPrefix::Parse("192.168.0.0/16"), *IpAddress::Parse("10.0.1.9")}};
   EXPECT_THAT(Apply(kSubnet, changed), ElementsAre(kSubnet, kPxePort));
-  changed.meta.name = "back";  // the search domain; the VPC's DNS records spell it too
-  EXPECT_THAT(Apply(kSubnet, changed), UnorderedElementsAre(kSubnet, kVpc, kPxePort));
+  changed.meta.name = "back";  // the search domain; the subnet's own DNS records spell it too
+  EXPECT_THAT(Apply(kSubnet, changed), UnorderedElementsAre(kSubnet, kPxePort));
 
   // What no DHCP option copies reaches no port.
   changed.meta.labels = {{"env", "prod"}};
@@ -88,6 +88,33 @@ TEST_F(ModelCacheTest, PortChangesStayWithThePort) {
   EXPECT_THAT(Apply(kPxePort, active), ElementsAre(kPxePort));
   active.extra_dhcp_options.clear();
   EXPECT_THAT(Apply(kPxePort, active), ElementsAre(kPxePort)) << "its own row goes with it";
+}
+
+TEST_F(ModelCacheTest, NamesLiveInTheSubnetsDnsRowWhichEverySwitchOfTheVpcReads) {
+  // A renamed port rewrites its subnet's records, nothing else of the VPC.
+  model::Port renamed = plain_;
+  renamed.meta.name = "web";
+  EXPECT_THAT(Apply(kPlainPort, renamed), UnorderedElementsAre(kPlainPort, kSubnet));
+  std::vector<DesiredRow> rows = cache_.Compile(kSubnet);
+  ASSERT_EQ(rows[0].table, NbTable::kDns);
+  std::map<std::string, std::string> records = rows[0].columns.at("records").AsStringMap();
+  EXPECT_EQ(records["web.front.shop.cloud"], "10.0.1.6");
+  EXPECT_EQ(records["6.1.0.10.in-addr.arpa"], "web.front.shop.cloud");
+
+  // A second subnet: the first one's switch now reads its names too, and the other way round.
+  model::Subnet back = subnet_;
+  back.meta = {.id = "s-2", .name = "back"};
+  back.ipv4 = model::SubnetFamily{.cidr = *IpPrefix::Parse("10.0.2.0/24"),
+                                  .gateway = *IpAddress::Parse("10.0.2.1")};
+  const OwnerRef kBack{OwnerRef::Kind::kSubnet, "s-2"};
+  EXPECT_THAT(Apply(kBack, back), ::testing::Contains(kSubnet));
+  const RowRef own{NbTable::kDns, "pn-dns-s-1"}, sibling{NbTable::kDns, "pn-dns-s-2"};
+  EXPECT_THAT(cache_.Compile(kSubnet)[1].refs.at("dns_records"), ElementsAre(own, sibling));
+  EXPECT_THAT(cache_.Compile(kBack)[1].refs.at("dns_records"), ElementsAre(sibling, own));
+  EXPECT_THAT(cache_.Apply({.owner = kBack, .mod_revision = ++revision_}),
+              ::testing::Contains(kSubnet))
+      << "a subnet that goes leaves its siblings' switches";
+  EXPECT_THAT(cache_.Compile(kSubnet)[1].refs.at("dns_records"), ElementsAre(own));
 }
 
 TEST_F(ModelCacheTest, APortsOwnDhcpRowUsesTheCachesOptionsAndVpc) {

@@ -90,18 +90,20 @@ TxnCounts TxnBuilder::Add(const OwnerRef& owner, const std::vector<DesiredRow>& 
   return counts;
 }
 
-std::optional<ovsdb::Datum> TxnBuilder::Resolve(const std::vector<RowRef>& refs) const {
+TxnBuilder::Resolved TxnBuilder::Resolve(const std::vector<RowRef>& refs) const {
   std::vector<ovsdb::Atom> atoms;
+  bool complete = true;
   for (const RowRef& ref : refs) {
     std::optional<Target> target = FindRoot(ref.table, ref.name);
-    if (!target) return std::nullopt;
-    if (target->named.empty()) {
+    if (!target) {
+      complete = false;
+    } else if (target->named.empty()) {
       atoms.emplace_back(target->uuid);
     } else {
       atoms.emplace_back(ovsdb::NamedUuid{target->named});
     }
   }
-  return ovsdb::Datum::Set(std::move(atoms));
+  return {ovsdb::Datum::Set(std::move(atoms)), complete};
 }
 
 nlohmann::json TxnBuilder::MapMutations(absl::string_view column, const ovsdb::Datum& desired,
@@ -196,12 +198,12 @@ void TxnBuilder::Insert(const DesiredRow& row, TxnCounts& counts) {
   }
   nlohmann::json values = nlohmann::json::object();
   for (const auto& [column, refs] : row.refs) {
-    std::optional<ovsdb::Datum> resolved = Resolve(refs);
-    if (!resolved) {
-      ++counts.blocked;  // a referenced row is not in NB yet: try again when it is
-      return;
-    }
-    values[column] = resolved->ToJson();
+    // A row is not held back for a reference: it goes in with the targets that exist, and
+    // its owner stays dirty until the others do (a switch serves before a sibling subnet's
+    // names are written).
+    const Resolved resolved = Resolve(refs);
+    if (!resolved.complete) ++counts.blocked;
+    values[column] = resolved.datum.ToJson();
   }
   const std::string named = absl::StrCat("row", next_name_++);
   for (const auto& [column, datum] : row.columns) values[column] = datum.ToJson();
@@ -246,12 +248,9 @@ void TxnBuilder::UpdateIfChanged(const ovsdb::Uuid& uuid, const DesiredRow& row,
     if (!same) changed[column] = datum.ToJson();
   }
   for (const auto& [column, refs] : row.refs) {
-    std::optional<ovsdb::Datum> resolved = Resolve(refs);
-    if (!resolved) {
-      ++counts.blocked;
-      continue;
-    }
-    if (*resolved != table.Get(actual, column)) changed[column] = resolved->ToJson();
+    const Resolved resolved = Resolve(refs);
+    if (!resolved.complete) ++counts.blocked;
+    if (resolved.datum != table.Get(actual, column)) changed[column] = resolved.datum.ToJson();
   }
   if (!mutations.empty()) {
     nlohmann::json& op = ops_.emplace_back(nlohmann::json::object());

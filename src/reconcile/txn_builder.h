@@ -72,8 +72,13 @@ class TxnBuilder {
   void Delete(NbTable table, const ovsdb::Uuid& uuid, TxnCounts& counts);
   std::optional<Target> FindRoot(NbTable table, const std::string& name) const;
   // The datum of a reference column: the targets' uuids, or the uuid-names of their inserts in
-  // this transaction. nullopt when a target is neither in NB nor being inserted.
-  std::optional<ovsdb::Datum> Resolve(const std::vector<RowRef>& refs) const;
+  // this transaction; not complete when a target is neither in NB nor being inserted (it is
+  // left out).
+  struct Resolved {
+    ovsdb::Datum datum;
+    bool complete = true;
+  };
+  Resolved Resolve(const std::vector<RowRef>& refs) const;
   // For IsMutatedMap columns: mutations that turn `actual` into `desired` key by key (empty if
   // they are equal).
   static nlohmann::json MapMutations(absl::string_view column, const ovsdb::Datum& desired,
