@@ -87,6 +87,14 @@ class CliTest : public ::testing::Test {
     return r.output;
   }
 
+  // A command that must fail (exit status 1) with `message` in its output; returns the output.
+  std::string Fails(const char* token, const std::string& args, const std::string& message) {
+    Result r = Cli(token, args);
+    EXPECT_EQ(r.exit_code, 1) << args << "\n" << r.output;
+    EXPECT_THAT(r.output, ::testing::HasSubstr(message)) << args;
+    return r.output;
+  }
+
   std::filesystem::path dir_;
   std::unique_ptr<testing::PlasmanetdProcess> daemon_;
   int port_ = 0;
@@ -172,12 +180,8 @@ TEST_F(CliTest, SubnetsCarryMtuHostRoutesAndDnsAndChangeThem) {
   EXPECT_EQ(subnet["mtu"], 1300);
   EXPECT_FALSE(subnet.contains("host_routes"));
   EXPECT_EQ(subnet["dns_servers"], nlohmann::json::array({"10.0.1.54"}));
-  Result too_big = Cli(kAcme, "subnet update web --mtu 1500");
-  EXPECT_EQ(too_big.exit_code, 1);
-  EXPECT_THAT(too_big.output, HasSubstr("INVALID_ARGUMENT: subnet.mtu"));
-  Result bad_route = Cli(kAcme, "subnet update web --host-route 192.168.0.0/16");
-  EXPECT_EQ(bad_route.exit_code, 1);
-  EXPECT_THAT(bad_route.output, HasSubstr("DEST,NEXTHOP"));
+  Fails(kAcme, "subnet update web --mtu 1500", "INVALID_ARGUMENT: subnet.mtu");
+  Fails(kAcme, "subnet update web --host-route 192.168.0.0/16", "DEST,NEXTHOP");
   EXPECT_EQ(nlohmann::json::parse(Ok(kAcme, "-o json subnet get web"))["mtu"], 1300)
       << "a refused update changes nothing";
 }
@@ -216,16 +220,12 @@ TEST_F(CliTest, PortsCarryExtraDhcpOptionsAndDropThem) {
                                                         {"next_server", "10.0.1.20"},
                                                         {"ntp_server", "10.0.0.1,10.0.0.2"}}));
 
-  Result bad = Cli(kAcme, "port create other --subnet web --dhcp-option boot_file=pxelinux.0");
-  EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_THAT(bad.output, HasSubstr("INVALID_ARGUMENT: port.extra_dhcp_options[boot_file]"));
-  EXPECT_THAT(bad.output, HasSubstr("bootfile_name"));
-  Result owned = Cli(kAcme, "port update pxe --dhcp-option router=10.0.1.9");
-  EXPECT_EQ(owned.exit_code, 1);
-  EXPECT_THAT(owned.output, HasSubstr("INVALID_ARGUMENT: port.extra_dhcp_options[router]"));
-  Result malformed = Cli(kAcme, "port update pxe --dhcp-option bootfile_name");
-  EXPECT_EQ(malformed.exit_code, 1);
-  EXPECT_THAT(malformed.output, HasSubstr("NAME=VALUE"));
+  EXPECT_THAT(Fails(kAcme, "port create other --subnet web --dhcp-option boot_file=pxelinux.0",
+                    "INVALID_ARGUMENT: port.extra_dhcp_options[boot_file]"),
+              HasSubstr("bootfile_name"));
+  Fails(kAcme, "port update pxe --dhcp-option router=10.0.1.9",
+        "INVALID_ARGUMENT: port.extra_dhcp_options[router]");
+  Fails(kAcme, "port update pxe --dhcp-option bootfile_name", "NAME=VALUE");
 
   port = nlohmann::json::parse(Ok(kAcme, "-o json port update pxe --dhcp-option wpad=http://p/"));
   EXPECT_EQ(port["extra_dhcp_options"], nlohmann::json({{"wpad", "http://p/"}}))

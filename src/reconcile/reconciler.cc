@@ -285,7 +285,9 @@ void Reconciler::ApplyNbChanges(const std::vector<ovsdb::RowChange>& changes) {
   });
   for (OwnerRef& owner : touched) {
     if (owner.kind == OwnerRef::Kind::kPort) status_checks_.insert(owner.id);
-    if (dirty_.insert(owner).second) drift_suspects_.insert(owner);
+    // A blocked owner's next change is its own unfinished work (a reference that can now be
+    // resolved), not drift: it is repaired all the same, but not reported as someone else's.
+    if (dirty_.insert(owner).second && !blocked_.contains(owner)) drift_suspects_.insert(owner);
   }
   // A parent may have appeared: blocked owners get another chance.
   dirty_.insert(blocked_.begin(), blocked_.end());

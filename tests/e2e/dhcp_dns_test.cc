@@ -30,8 +30,53 @@ class DhcpDnsTest : public E2eTest {
     v1::Subnet subnet;
     subnet.mutable_metadata()->set_name(name);
     subnet.set_vpc_id(vpc_id);
-    subnet.set_ipv4_cidr(cidr);
+    (cidr.find(':') == std::string::npos ? subnet.mutable_ipv4_cidr() : subnet.mutable_ipv6_cidr())
+        ->assign(cidr);
     return subnet;
+  }
+
+  // True once eth0 holds `address` as a global /64 (built by the kernel from an advertisement).
+  bool WaitForGlobalAddress(const testing::VmNamespace& vm, const std::string& address) {
+    const bool held = testing::WaitFor(
+        [&] {
+          absl::StatusOr<testing::ProcessResult> r =
+              vm.Exec({"ip", "-6", "addr", "show", "dev", "eth0", "scope", "global"});
+          return r.ok() && absl::StrContains(r->stdout_text, address + "/64");
+        },
+        absl::Seconds(30), absl::Milliseconds(250));
+    EXPECT_TRUE(held) << address << Diagnostics();
+    return held;
+  }
+
+  // Runs isc-dhcp-client for DHCPv6 once (-1) with `flags`, until the text its script writes
+  // (or, with `script` empty, its lease file) contains `until`; returns that text. The client
+  // records what it is told and configures nothing.
+  std::string RunDhclient6(const testing::VmNamespace& vm, const std::vector<std::string>& flags,
+                           const std::string& until, bool stateless) {
+    const std::string base = absl::StrCat(sandbox_->dir(), "/", vm.name());
+    std::string script = "/bin/true", out = base + ".leases";
+    if (stateless) {
+      // A stateless answer is no lease: a script records what the client was told.
+      script = base + ".sh";
+      out = base + ".env";
+      std::ofstream(script) << "#!/bin/sh\nenv | grep -E '^(reason|new_)' >> " << out << "\n";
+      EXPECT_EQ(chmod(script.c_str(), 0755), 0);
+    }
+    std::vector<std::string> command = {"timeout", "10", "dhclient", "-6", "-1"};
+    command.insert(command.end(), flags.begin(), flags.end());
+    command.insert(command.end(),
+                   {"-lf", base + ".leases", "-pf", base + ".pid", "-sf", script, "eth0"});
+    std::string text;
+    EXPECT_TRUE(testing::WaitFor(
+        [&] {
+          absl::StatusOr<testing::ProcessResult> r = vm.Exec(command, absl::Seconds(20));
+          std::ifstream in(out);
+          text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+          return r.ok() && absl::StrContains(text, until);
+        },
+        absl::Seconds(40), absl::Seconds(1)))
+        << text << Diagnostics();
+    return text;
   }
 
   // dig's short answer for `name` (a reverse lookup with `reverse`), asking `server`; empty
@@ -225,11 +270,7 @@ TEST_F(DhcpDnsTest, TooBigForTheNextSubnetGetsFragmentationNeededFromTheRouter) 
 }
 
 TEST_F(DhcpDnsTest, SlaacGuestConfiguresTheAddressItsPortHolds) {
-  const std::string vpc = CreateVpc(kAcme, "shop", "fd00:10::/48");
-  v1::Subnet spec;
-  spec.mutable_metadata()->set_name("v6");
-  spec.set_vpc_id(vpc);
-  spec.set_ipv6_cidr("fd00:10:0:1::/64");
+  v1::Subnet spec = Subnet(CreateVpc(kAcme, "shop", "fd00:10::/48"), "v6", "fd00:10:0:1::/64");
   spec.set_ipv6_address_mode("slaac");
   const v1::Subnet subnet = CreateSubnet(kAcme, spec);
   const v1::Port p1 = CreatePort(kAcme, subnet, "s1");
@@ -239,47 +280,21 @@ TEST_F(DhcpDnsTest, SlaacGuestConfiguresTheAddressItsPortHolds) {
   std::unique_ptr<testing::VmNamespace> s2 = StartBareVm("s2", p2);
   ASSERT_TRUE(s1 && s2);
   // The kernel builds its address from the router's advertisement: it must be the port's.
-  for (const auto& [vm, port] : {std::pair{s1.get(), &p1}, std::pair{s2.get(), &p2}}) {
-    EXPECT_TRUE(testing::WaitFor(
-        [&, vm = vm, port = port] {
-          absl::StatusOr<testing::ProcessResult> r =
-              vm->Exec({"ip", "-6", "addr", "show", "dev", "eth0", "scope", "global"});
-          return r.ok() && absl::StrContains(r->stdout_text, port->fixed_ips(0) + "/64");
-        },
-        absl::Seconds(30), absl::Milliseconds(250)))
-        << port->fixed_ips(0) << Diagnostics();
-  }
+  WaitForGlobalAddress(*s1, p1.fixed_ips(0));
+  WaitForGlobalAddress(*s2, p2.fixed_ips(0));
   // And port security lets it through: the two reach each other.
   EXPECT_TRUE(WaitReachable(*s1, p2.fixed_ips(0))) << Diagnostics();
 }
 
 TEST_F(DhcpDnsTest, Dhcpv6StatefulGuestGetsItsIpamAddressAndDnsServer) {
-  const std::string vpc = CreateVpc(kAcme, "shop", "fd00:20::/48");
-  v1::Subnet spec;
-  spec.mutable_metadata()->set_name("v6");
-  spec.set_vpc_id(vpc);
-  spec.set_ipv6_cidr("fd00:20:0:1::/64");
+  v1::Subnet spec = Subnet(CreateVpc(kAcme, "shop", "fd00:20::/48"), "v6", "fd00:20:0:1::/64");
   spec.add_dns_servers("fd00:20:0:1::53");
   const v1::Subnet subnet = CreateSubnet(kAcme, spec);  // dhcpv6-stateful by default
   const v1::Port port = CreatePort(kAcme, subnet, "d6");
   ASSERT_EQ(port.fixed_ips_size(), 1);
   std::unique_ptr<testing::VmNamespace> vm = StartBareVm("d6", port);
   ASSERT_NE(vm, nullptr);
-  // isc-dhcp-client asks once (-1) and records the lease without configuring it (-sf true).
-  const std::string leases = sandbox_->dir() + "/d6.leases";
-  std::string lease;
-  EXPECT_TRUE(testing::WaitFor(
-      [&] {
-        absl::StatusOr<testing::ProcessResult> r =
-            vm->Exec({"timeout", "10", "dhclient", "-6", "-1", "-lf", leases, "-pf",
-                      sandbox_->dir() + "/d6.pid", "-sf", "/bin/true", "eth0"},
-                     absl::Seconds(20));
-        std::ifstream in(leases);
-        lease.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-        return r.ok() && absl::StrContains(lease, "iaaddr");
-      },
-      absl::Seconds(40), absl::Seconds(1)))
-      << lease << Diagnostics();
+  const std::string lease = RunDhclient6(*vm, {}, "iaaddr", /*stateless=*/false);
   EXPECT_THAT(lease, HasSubstr("iaaddr " + port.fixed_ips(0) + " "))
       << "exactly the address IPAM gave the port";
   EXPECT_THAT(lease, HasSubstr("dhcp6.name-servers fd00:20:0:1::53"));
@@ -287,45 +302,18 @@ TEST_F(DhcpDnsTest, Dhcpv6StatefulGuestGetsItsIpamAddressAndDnsServer) {
 }
 
 TEST_F(DhcpDnsTest, Dhcpv6StatelessGuestTakesItsAddressBySlaacAndDnsByDhcpv6) {
-  const std::string vpc = CreateVpc(kAcme, "shop", "fd00:30::/48");
-  v1::Subnet spec;
-  spec.mutable_metadata()->set_name("v6");
-  spec.set_vpc_id(vpc);
-  spec.set_ipv6_cidr("fd00:30:0:1::/64");
+  v1::Subnet spec = Subnet(CreateVpc(kAcme, "shop", "fd00:30::/48"), "v6", "fd00:30:0:1::/64");
   spec.set_ipv6_address_mode("dhcpv6-stateless");
   spec.add_dns_servers("fd00:30:0:1::53");
   const v1::Subnet subnet = CreateSubnet(kAcme, spec);
   const v1::Port port = CreatePort(kAcme, subnet, "l6");
   std::unique_ptr<testing::VmNamespace> vm = StartBareVm("l6", port);
   ASSERT_NE(vm, nullptr);
-  EXPECT_TRUE(testing::WaitFor(
-      [&] {
-        absl::StatusOr<testing::ProcessResult> r =
-            vm->Exec({"ip", "-6", "addr", "show", "dev", "eth0", "scope", "global"});
-        return r.ok() && absl::StrContains(r->stdout_text, port.fixed_ips(0) + "/64");
-      },
-      absl::Seconds(30), absl::Milliseconds(250)))
-      << port.fixed_ips(0) << Diagnostics();
-  // -S: an information request, no address; a stateless answer is no lease, so the client's
-  // script records what it was told.
-  const std::string script = sandbox_->dir() + "/l6.sh", told = sandbox_->dir() + "/l6.env";
-  std::ofstream(script) << "#!/bin/sh\nenv | grep -E '^(reason|new_)' >> " << told << "\n";
-  ASSERT_EQ(chmod(script.c_str(), 0755), 0);
-  std::string env;
-  EXPECT_TRUE(testing::WaitFor(
-      [&] {
-        absl::StatusOr<testing::ProcessResult> r = vm->Exec(
-            {"timeout", "10", "dhclient", "-6", "-S", "-1", "-lf", sandbox_->dir() + "/l6.leases",
-             "-pf", sandbox_->dir() + "/l6.pid", "-sf", script, "eth0"},
-            absl::Seconds(20));
-        std::ifstream in(told);
-        env.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-        return r.ok() && absl::StrContains(env, "new_dhcp6_name_servers");
-      },
-      absl::Seconds(40), absl::Seconds(1)))
-      << env << Diagnostics();
-  EXPECT_THAT(env, HasSubstr("new_dhcp6_name_servers=fd00:30:0:1::53"));
-  EXPECT_THAT(env, ::testing::Not(HasSubstr("new_ip6_address"))) << "stateless: no address";
+  WaitForGlobalAddress(*vm, port.fixed_ips(0));
+  // -S: an information request, no address.
+  const std::string told = RunDhclient6(*vm, {"-S"}, "new_dhcp6_name_servers", /*stateless=*/true);
+  EXPECT_THAT(told, HasSubstr("new_dhcp6_name_servers=fd00:30:0:1::53"));
+  EXPECT_THAT(told, ::testing::Not(HasSubstr("new_ip6_address"))) << "stateless: no address";
 }
 
 }  // namespace
