@@ -61,6 +61,20 @@ RATIOS = [
      "port_up.results[metric=plug -> ACTIVE (PlasmaNET) / up (OVN)].ovn_direct.p50_ms"),
 ]
 
+# The targets of issue #7 on this machine: (what, figure, "<" or ">", bound).
+TARGETS = [
+    ("API: ports/s with 32 clients", "api.api[clients=32].end_to_end_ports_per_s", ">", 10000),
+    ("API: p99 ms with 32 clients", "api.api[clients=32].p99_ms", "<", 20),
+    ("API: NB behind the last create (s)", "api.api[clients=32].nb_lag_s", "<", 1),
+    ("full resync of 10,000 ports (s)", "reconcile.full_resync_empty_nb.seconds", "<", 1),
+    ("full resync of 100,000 ports (s)", "reconcile_100k.full_resync_empty_nb.seconds", "<", 10),
+    ("port up: p50 ms above the raw OVN floor", "port_up: ACTIVE p50 minus OVN up p50 (ms)", "<",
+     25),
+    ("security groups: NB converged (s)", "sg_scale.nb_converge_s", "<", 2),
+    ("memory: plasmanetd bytes per port", "api.api[clients=32].daemon_rss_bytes_per_port", "<",
+     2048),
+]
+
 IDENTIFYING_KEYS = ("clients", "name", "metric", "idiom")
 CONFIG_KEYS = ("ports", "writers", "groups", "rules_per_group")
 
@@ -73,6 +87,8 @@ def flatten(value, prefix, out):
         out[prefix] = float(value)
     elif isinstance(value, dict):
         for key, item in value.items():
+            if key in IDENTIFYING_KEYS or (not prefix and key in CONFIG_KEYS):
+                continue  # names the entry (or the size asked for); not a figure
             flatten(item, f"{prefix}.{key}" if prefix else key, out)
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -160,6 +176,17 @@ def run_one(name, build, smoke, log):
     return {f"{name}.{key}": value for key, value in metrics.items()}, took
 
 
+def derive(run):
+    """Adds the ratios to the baselines and the port-up margin, all within one run."""
+    for label, numerator, denominator in RATIOS:
+        if numerator in run and denominator in run and run[denominator] != 0:
+            run[f"ratio: {label}"] = run[numerator] / run[denominator]
+    ours = "port_up.results[metric=plug -> ACTIVE (PlasmaNET) / up (OVN)].plasmanet.p50_ms"
+    floor = "port_up.results[metric=plug -> ACTIVE (PlasmaNET) / up (OVN)].ovn_direct.p50_ms"
+    if ours in run and floor in run:
+        run["port_up: ACTIVE p50 minus OVN up p50 (ms)"] = run[ours] - run[floor]
+
+
 def summarise(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values),
             "runs": len(values)}
@@ -183,6 +210,8 @@ def main():
     parser.add_argument("--markdown", default="", help="write the results table as Markdown")
     parser.add_argument("--log", default="", help="the benchmarks' own output (default: temp)")
     parser.add_argument("--build", default="build", help="the release build directory")
+    parser.add_argument("--from", dest="from_json", default="",
+                        help="print and render the runs saved by an earlier --out; run nothing")
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n] or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
@@ -195,23 +224,41 @@ def main():
     log_path = args.log or os.path.join(tempfile.gettempdir(), "plasmanet-bench-suite.log")
     runs = []  # per repeat: {metric: value}
     durations = {}
-    with open(log_path, "w") as log:
-        for repeat in range(repeats):
+    machine = {"nproc": os.cpu_count(), "loadavg_at_start": os.getloadavg()[0],
+               "date": datetime.date.today().isoformat()}
+    if args.from_json:
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        machine, repeats, durations = saved["machine"], saved["repeats"], saved["seconds_per_benchmark"]
+        runs = [{k: v for k, v in run.items() if not k.startswith(("ratio: ", "port_up: "))}
+                for run in saved["runs"]]
+        runs = [{k: v for k, v in run.items() if k.rsplit(".", 1)[-1] not in IDENTIFYING_KEYS
+                 and k.rsplit(".", 1)[-1] not in CONFIG_KEYS} for run in runs]
+        for run in runs:
+            derive(run)
+        names = []
+    with open(os.devnull if args.from_json else log_path, "w") as log:
+        for repeat in range(0 if args.from_json else repeats):
             run = {}
             for name in names:
                 print(f"[{repeat + 1}/{repeats}] {name} ...", flush=True)
                 metrics, took = run_one(name, args.build, args.smoke, log)
                 run.update(metrics)
                 durations.setdefault(name, []).append(took)
-            for label, numerator, denominator in RATIOS:
-                if numerator in run and denominator in run and run[denominator] != 0:
-                    run[f"ratio: {label}"] = run[numerator] / run[denominator]
+            derive(run)
             runs.append(run)
 
     metrics = sorted({key for run in runs for key in run})
     summary = {key: summarise([run[key] for run in runs if key in run]) for key in metrics}
-    ratio_keys = [k for k in metrics if k.startswith("ratio: ")]
-    figure_keys = [k for k in metrics if not k.startswith("ratio: ")]
+    ratio_keys = [k for k in metrics if k.startswith(("ratio: ", "port_up: "))]
+    figure_keys = [k for k in metrics if k not in ratio_keys]
+    target_rows = []
+    for label, key, op, bound in [] if args.smoke else TARGETS:  # smoke sizes prove nothing
+        if key not in summary:
+            continue
+        median = summary[key]["median"]
+        met = median < bound if op == "<" else median > bound
+        target_rows.append((label, f"{op} {fmt(bound)}", fmt(median), "met" if met else "missed"))
 
     width = max(len(k) for k in metrics)
     header = f"{'figure':<{width}}  {'median':>12} {'min':>12} {'max':>12}"
@@ -219,10 +266,11 @@ def main():
     for key in figure_keys + ratio_keys:
         s = summary[key]
         print(f"{key:<{width}}  {fmt(s['median']):>12} {fmt(s['min']):>12} {fmt(s['max']):>12}")
+    if target_rows:
+        print("\ntargets (issue #7): median against the bound")
+        for label, bound, median, verdict in target_rows:
+            print(f"  {label:<44} {bound:>10} {median:>10}  {verdict}")
     print(f"\n{repeats} run(s); the benchmarks' own output is in {log_path}")
-
-    machine = {"nproc": os.cpu_count(), "loadavg_at_start": os.getloadavg()[0],
-               "date": datetime.date.today().isoformat()}
     if args.out:
         with open(args.out, "w") as f:
             json.dump({"machine": machine, "smoke": args.smoke, "repeats": repeats,
@@ -234,11 +282,18 @@ def main():
                     f"{machine['nproc']} CPUs, load average {machine['loadavg_at_start']:.2f} at "
                     f"the start; {repeats} run(s) of each benchmark, median (min - max). What each "
                     f"benchmark does: [bench/README.md](../bench/README.md).\n\n")
-            f.write("## Ratios to the baselines, within each run\n\n"
+            if target_rows:
+                f.write("## Targets (issue #7)\n\n| target | bound | median | |\n"
+                        "| --- | --- | --- | --- |\n")
+                for row in target_rows:
+                    f.write("| " + " | ".join(row) + " |\n")
+                f.write("\n")
+            f.write("## Ratios to the baselines (and the port-up margin), within each run\n\n"
                     "| ratio | median | min | max |\n| --- | --- | --- | --- |\n")
             for key in ratio_keys:
                 s = summary[key]
-                f.write(f"| {key[7:]} | {fmt(s['median'])} | {fmt(s['min'])} | {fmt(s['max'])} |\n")
+                label = key[len("ratio: "):] if key.startswith("ratio: ") else key
+                f.write(f"| {label} | {fmt(s['median'])} | {fmt(s['min'])} | {fmt(s['max'])} |\n")
             f.write("\n## Every figure\n\n| figure | median | min | max |\n"
                     "| --- | --- | --- | --- |\n")
             for key in figure_keys:
