@@ -148,6 +148,25 @@ TEST_F(DaemonTest, ReadsEveryFlagFromAConfigFile) {
   EXPECT_THAT(refused, HasSubstr("nope.toml"));
 }
 
+TEST_F(DaemonTest, RefusesBadNetworkSettingsBeforeOpeningAnything) {
+  const std::filesystem::path db = dir_ / "network.db";
+  const auto refused = [&](std::vector<std::string> flags, const std::string& message) {
+    flags.insert(flags.begin(), {"--store", "sqlite:" + db.string()});
+    testing::Child child = Start(With(flags));
+    const std::string out = ReadUntil(child.output, "\x01");
+    int status = 0;
+    waitpid(child.pid, &status, 0);
+    fclose(child.output);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << out;
+    EXPECT_THAT(out, HasSubstr(message));
+  };
+  refused({"--dns-server", "10.0.0.300"}, "bad --dns-server value=10.0.0.300");
+  refused({"--dns-zone", "my_zone"}, "bad --dns-zone value=my_zone");
+  refused({"--dns-zone", "a..b"}, "bad --dns-zone");
+  refused({"--underlay-mtu", "1000"}, "--underlay-mtu");
+  EXPECT_FALSE(std::filesystem::exists(db)) << "a refused start must not create the store";
+}
+
 TEST_F(DaemonTest, RefusesHalfATlsConfiguration) {
   testing::Child half = Start(With(
       {"--store", "sqlite:" + (dir_ / "db").string(), "--tls-cert", (dir_ / "cert.pem").string()}));

@@ -162,6 +162,24 @@ int Run(const Flags& flags) {
     return 2;
   }
 
+  // What guests are told; checked before anything is opened.
+  reconcile::CompileOptions compile{.dns_zone = absl::AsciiStrToLower(flags.dns_zone),
+                                    .default_mtu = flags.underlay_mtu - model::kGeneveOverhead};
+  for (const std::string& text : flags.dns_servers) {
+    absl::StatusOr<IpAddress> server = IpAddress::Parse(text);
+    if (!server.ok()) {
+      LOG_ERROR("bad --dns-server value={} error=\"{}\"", text, server.status().ToString());
+      return 2;
+    }
+    compile.default_dns_servers.push_back(*server);
+  }
+  for (absl::string_view label : absl::StrSplit(compile.dns_zone, '.')) {
+    if (!reconcile::IsDnsLabel(label)) {
+      LOG_ERROR("bad --dns-zone value={}: not dot-separated DNS labels", flags.dns_zone);
+      return 2;
+    }
+  }
+
   // Block the shutdown signals before any thread starts, so every thread inherits the mask and
   // only sigwait below receives them.
   sigset_t signals;
@@ -185,22 +203,6 @@ int Run(const Flags& flags) {
   if (!audit.ok()) {
     LOG_ERROR("cannot open the audit log error=\"{}\"", audit.status().ToString());
     return 1;
-  }
-  reconcile::CompileOptions compile{.dns_zone = absl::AsciiStrToLower(flags.dns_zone),
-                                    .default_mtu = flags.underlay_mtu - model::kGeneveOverhead};
-  for (const std::string& text : flags.dns_servers) {
-    absl::StatusOr<IpAddress> server = IpAddress::Parse(text);
-    if (!server.ok()) {
-      LOG_ERROR("bad --dns-server value={} error=\"{}\"", text, server.status().ToString());
-      return 2;
-    }
-    compile.default_dns_servers.push_back(*server);
-  }
-  for (absl::string_view label : absl::StrSplit(compile.dns_zone, '.')) {
-    if (!reconcile::IsDnsLabel(label)) {
-      LOG_ERROR("bad --dns-zone value={}: not dot-separated DNS labels", flags.dns_zone);
-      return 2;
-    }
   }
   auto services =
       std::make_unique<service::Services>(**store, RealClock::Get(), std::nullopt, flags.quotas,
