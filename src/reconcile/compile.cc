@@ -39,10 +39,13 @@ ovsdb::Datum WithRowName(const ovsdb::Datum& external_ids, const std::string& na
 }
 
 // OVN's DHCP option syntax: a list of addresses in braces, a string in double quotes.
+std::string OvnList(const std::vector<std::string>& items) {
+  return absl::StrCat("{", absl::StrJoin(items, ", "), "}");
+}
 std::string AddressList(const std::vector<IpAddress>& addresses) {
   std::vector<std::string> texts;
   for (const IpAddress& a : addresses) texts.push_back(a.ToString());
-  return absl::StrCat("{", absl::StrJoin(texts, ", "), "}");
+  return OvnList(texts);
 }
 std::string Quoted(absl::string_view text) { return absl::StrCat("\"", text, "\""); }
 
@@ -156,7 +159,7 @@ std::map<std::string, std::string> SubnetDhcp4Options(const model::Subnet& subne
       routes.push_back(absl::StrCat(r.destination.ToString(), ",", r.nexthop.ToString()));
     }
     routes.push_back(absl::StrCat("0.0.0.0/0,", v4.gateway.ToString()));
-    o["classless_static_route"] = absl::StrCat("{", absl::StrJoin(routes, ", "), "}");
+    o["classless_static_route"] = OvnList(routes);
   }
   return o;
 }
@@ -171,7 +174,7 @@ std::string ExtraDhcpValue(absl::string_view name, const std::string& value) {
       return value;
     case model::DhcpOptionType::kIpv4List:
       if (value.find(',') == std::string::npos) return value;
-      return absl::StrCat("{", absl::StrJoin(absl::StrSplit(value, ','), ", "), "}");
+      return OvnList(absl::StrSplit(value, ','));
   }
   return Quoted(value);
 }

@@ -26,15 +26,6 @@ using ::testing::HasSubstr;
 
 class DhcpDnsTest : public E2eTest {
  protected:
-  v1::Subnet Subnet(const std::string& vpc_id, const std::string& name, const std::string& cidr) {
-    v1::Subnet subnet;
-    subnet.mutable_metadata()->set_name(name);
-    subnet.set_vpc_id(vpc_id);
-    (cidr.find(':') == std::string::npos ? subnet.mutable_ipv4_cidr() : subnet.mutable_ipv6_cidr())
-        ->assign(cidr);
-    return subnet;
-  }
-
   // True once eth0 holds `address` as a global /64 (built by the kernel from an advertisement).
   bool WaitForGlobalAddress(const testing::VmNamespace& vm, const std::string& address) {
     const bool held = testing::WaitFor(
@@ -108,7 +99,7 @@ class DhcpDnsTest : public E2eTest {
 
 TEST_F(DhcpDnsTest, GuestGetsItsIpamAddressGatewayDnsMtuHostNameAndRoutes) {
   const std::string vpc = CreateVpc(kAcme, "shop", "10.0.0.0/16");
-  v1::Subnet spec = Subnet(vpc, "front", "10.0.1.0/24");
+  v1::Subnet spec = SubnetSpec(vpc, "front", "10.0.1.0/24");
   spec.set_mtu(1400);
   v1::HostRoute* route = spec.add_host_routes();
   route->set_destination("192.168.0.0/16");
@@ -157,7 +148,7 @@ TEST_F(DhcpDnsTest, GuestGetsItsIpamAddressGatewayDnsMtuHostNameAndRoutes) {
 
 TEST_F(DhcpDnsTest, ANetworkBootPortGetsItsBootFileAndNextServerAndItsNeighbourDoesNot) {
   const std::string vpc = CreateVpc(kAcme, "shop", "10.0.0.0/16");
-  const v1::Subnet front = CreateSubnet(kAcme, Subnet(vpc, "front", "10.0.1.0/24"));
+  const v1::Subnet front = CreateSubnet(kAcme, SubnetSpec(vpc, "front", "10.0.1.0/24"));
   const v1::Port pxe = CreatePort(
       kAcme, front, "pxe-1",
       {.extra_dhcp_options = {{"bootfile_name", "pxelinux.0"}, {"next_server", "10.0.1.20"}}});
@@ -188,7 +179,7 @@ TEST_F(DhcpDnsTest, ANetworkBootPortGetsItsBootFileAndNextServerAndItsNeighbourD
 }
 
 TEST_F(DhcpDnsTest, NoDhcpOnASubnetWithoutIt) {
-  v1::Subnet spec = Subnet(CreateVpc(kAcme, "shop", "10.0.0.0/16"), "static", "10.0.1.0/24");
+  v1::Subnet spec = SubnetSpec(CreateVpc(kAcme, "shop", "10.0.0.0/16"), "static", "10.0.1.0/24");
   spec.set_dhcp_enabled(false);
   const v1::Subnet subnet = CreateSubnet(kAcme, spec);
   std::unique_ptr<testing::VmNamespace> vm = StartBareVm("d1", CreatePort(kAcme, subnet, "vm"));
@@ -199,13 +190,13 @@ TEST_F(DhcpDnsTest, NoDhcpOnASubnetWithoutIt) {
 
 TEST_F(DhcpDnsTest, VmsResolveNamesAcrossTheirVpcButNotAcrossVpcs) {
   const std::string shop = CreateVpc(kAcme, "shop", "10.0.0.0/16");
-  const v1::Subnet front = CreateSubnet(kAcme, Subnet(shop, "front", "10.0.1.0/24"));
-  const v1::Subnet back = CreateSubnet(kAcme, Subnet(shop, "back", "10.0.2.0/24"));
+  const v1::Subnet front = CreateSubnet(kAcme, SubnetSpec(shop, "front", "10.0.1.0/24"));
+  const v1::Subnet back = CreateSubnet(kAcme, SubnetSpec(shop, "back", "10.0.2.0/24"));
   const v1::Port web = CreatePort(kAcme, front, "web-1");
   const v1::Port db = CreatePort(kAcme, back, "db-1");
   // Another tenant, the same CIDR, a VM named like acme's.
   const std::string other = CreateVpc(kGlobex, "shop", "10.0.0.0/16");
-  const v1::Subnet their_front = CreateSubnet(kGlobex, Subnet(other, "front", "10.0.1.0/24"));
+  const v1::Subnet their_front = CreateSubnet(kGlobex, SubnetSpec(other, "front", "10.0.1.0/24"));
   const v1::Port theirs = CreatePort(kGlobex, their_front, "web-2");
 
   std::unique_ptr<testing::VmNamespace> a1 = StartVm("a1", web, front);
@@ -242,8 +233,8 @@ TEST_F(DhcpDnsTest, VmsResolveNamesAcrossTheirVpcButNotAcrossVpcs) {
 
 TEST_F(DhcpDnsTest, TooBigForTheNextSubnetGetsFragmentationNeededFromTheRouter) {
   const std::string vpc = CreateVpc(kAcme, "shop", "10.0.0.0/16");
-  const v1::Subnet wide = CreateSubnet(kAcme, Subnet(vpc, "wide", "10.0.1.0/24"));
-  v1::Subnet spec = Subnet(vpc, "narrow", "10.0.2.0/24");
+  const v1::Subnet wide = CreateSubnet(kAcme, SubnetSpec(vpc, "wide", "10.0.1.0/24"));
+  v1::Subnet spec = SubnetSpec(vpc, "narrow", "10.0.2.0/24");
   spec.set_mtu(1300);
   const v1::Subnet narrow = CreateSubnet(kAcme, spec);
   VmPair pair = StartPair(wide, narrow);
@@ -270,7 +261,7 @@ TEST_F(DhcpDnsTest, TooBigForTheNextSubnetGetsFragmentationNeededFromTheRouter) 
 }
 
 TEST_F(DhcpDnsTest, SlaacGuestConfiguresTheAddressItsPortHolds) {
-  v1::Subnet spec = Subnet(CreateVpc(kAcme, "shop", "fd00:10::/48"), "v6", "fd00:10:0:1::/64");
+  v1::Subnet spec = SubnetSpec(CreateVpc(kAcme, "shop", "fd00:10::/48"), "v6", "fd00:10:0:1::/64");
   spec.set_ipv6_address_mode("slaac");
   const v1::Subnet subnet = CreateSubnet(kAcme, spec);
   const v1::Port p1 = CreatePort(kAcme, subnet, "s1");
@@ -287,7 +278,7 @@ TEST_F(DhcpDnsTest, SlaacGuestConfiguresTheAddressItsPortHolds) {
 }
 
 TEST_F(DhcpDnsTest, Dhcpv6StatefulGuestGetsItsIpamAddressAndDnsServer) {
-  v1::Subnet spec = Subnet(CreateVpc(kAcme, "shop", "fd00:20::/48"), "v6", "fd00:20:0:1::/64");
+  v1::Subnet spec = SubnetSpec(CreateVpc(kAcme, "shop", "fd00:20::/48"), "v6", "fd00:20:0:1::/64");
   spec.add_dns_servers("fd00:20:0:1::53");
   const v1::Subnet subnet = CreateSubnet(kAcme, spec);  // dhcpv6-stateful by default
   const v1::Port port = CreatePort(kAcme, subnet, "d6");
@@ -302,7 +293,7 @@ TEST_F(DhcpDnsTest, Dhcpv6StatefulGuestGetsItsIpamAddressAndDnsServer) {
 }
 
 TEST_F(DhcpDnsTest, Dhcpv6StatelessGuestTakesItsAddressBySlaacAndDnsByDhcpv6) {
-  v1::Subnet spec = Subnet(CreateVpc(kAcme, "shop", "fd00:30::/48"), "v6", "fd00:30:0:1::/64");
+  v1::Subnet spec = SubnetSpec(CreateVpc(kAcme, "shop", "fd00:30::/48"), "v6", "fd00:30:0:1::/64");
   spec.set_ipv6_address_mode("dhcpv6-stateless");
   spec.add_dns_servers("fd00:30:0:1::53");
   const v1::Subnet subnet = CreateSubnet(kAcme, spec);

@@ -91,17 +91,17 @@ std::string E2eTest::CreateVpc(const char* token, const std::string& name,
 
 v1::Subnet E2eTest::CreateSubnet(const char* token, const std::string& vpc_id,
                                  const std::string& name, const std::string& cidr) {
-  v1::CreateSubnetRequest request;
-  v1::Subnet* subnet = request.mutable_subnet();
-  subnet->mutable_metadata()->set_name(name);
-  subnet->set_vpc_id(vpc_id);
-  (cidr.find(':') == std::string::npos ? subnet->mutable_ipv4_cidr() : subnet->mutable_ipv6_cidr())
+  return CreateSubnet(token, SubnetSpec(vpc_id, name, cidr));
+}
+
+v1::Subnet E2eTest::SubnetSpec(const std::string& vpc_id, const std::string& name,
+                               const std::string& cidr) {
+  v1::Subnet subnet;
+  subnet.mutable_metadata()->set_name(name);
+  subnet.set_vpc_id(vpc_id);
+  (cidr.find(':') == std::string::npos ? subnet.mutable_ipv4_cidr() : subnet.mutable_ipv6_cidr())
       ->assign(cidr);
-  v1::Subnet out;
-  const grpc::Status status =
-      Call(subnets_, &v1::SubnetService::Stub::CreateSubnet, token, request, &out);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return out;
+  return subnet;
 }
 
 v1::Subnet E2eTest::CreateSubnet(const char* token, const v1::Subnet& subnet) {

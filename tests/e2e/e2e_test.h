@@ -79,6 +79,9 @@ class E2eTest : public ::testing::Test {
                           const std::string& cidr);
   // The subnet as given (vpc_id, CIDRs, MTU, DNS servers, ...); the created one.
   v1::Subnet CreateSubnet(const char* token, const v1::Subnet& subnet);
+  // A subnet named `name` of `vpc_id` with one CIDR (IPv4 or IPv6), to adjust and create.
+  static v1::Subnet SubnetSpec(const std::string& vpc_id, const std::string& name,
+                               const std::string& cidr);
   // Changes the fields `paths` of the subnet `changes` (whose metadata.id names it).
   v1::Subnet UpdateSubnet(const char* token, const v1::Subnet& changes,
                           const std::vector<std::string>& paths);
