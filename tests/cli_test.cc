@@ -199,6 +199,13 @@ TEST_F(CliTest, PortsChangeGroupsAndFloatingIpsMove) {
 
   Ok(kAdmin, "extnet create public --cidr 203.0.113.0/24 --gateway 203.0.113.1 --physnet p1");
   nlohmann::json fip = nlohmann::json::parse(Ok(kAcme, "-o json fip create --extnet public"));
+  const std::string fip_id = fip["metadata"]["id"];
+  Result no_gateway = Cli(kAcme, "fip associate " + fip_id + " --port nic0");
+  EXPECT_EQ(no_gateway.exit_code, 1);
+  EXPECT_THAT(no_gateway.output, HasSubstr("FAILED_PRECONDITION: floating_ip.port_id"));
+  nlohmann::json gw =
+      nlohmann::json::parse(Ok(kAcme, "-o json vpc set-gateway prod --external-network public"));
+  EXPECT_EQ(gw["gateway"]["external_ip"], "203.0.113.3");  // .2 is the floating IP
   const std::string id = fip["metadata"]["id"];
   fip = nlohmann::json::parse(Ok(kAcme, "-o json fip associate " + id + " --port nic0"));
   EXPECT_EQ(fip["fixed_ip_address"], "10.0.1.2");
@@ -207,6 +214,36 @@ TEST_F(CliTest, PortsChangeGroupsAndFloatingIpsMove) {
   Result taken = Cli(kGlobex, "fip associate " + id + " --port nic0");
   EXPECT_EQ(taken.exit_code, 1);
   EXPECT_THAT(taken.output, HasSubstr("NOT_FOUND"));
+}
+
+TEST_F(CliTest, VpcGatewayAndStaticRoutes) {
+  Ok(kAdmin, "extnet create public --cidr 203.0.113.0/24 --gateway 203.0.113.1 --physnet p1");
+  nlohmann::json vpc = nlohmann::json::parse(
+      Ok(kAcme, "-o json vpc create prod --cidr 10.0.0.0/16 --external-network public --no-snat"));
+  EXPECT_EQ(vpc["gateway"]["external_ip"], "203.0.113.2");
+  EXPECT_EQ(vpc["gateway"]["enable_snat"], false);
+  Ok(kAcme, "subnet create web --vpc prod --cidr 10.0.1.0/24");
+  Result outside = Cli(kAcme, "vpc route add prod --destination 10.9.0.0/16 --nexthop 10.0.7.5");
+  EXPECT_EQ(outside.exit_code, 1);
+  EXPECT_THAT(outside.output,
+              HasSubstr("FAILED_PRECONDITION: vpc.static_routes[0].nexthop: 10.0.7.5 is in none"));
+  Ok(kAcme, "vpc route add prod --destination 10.9.0.0/16 --nexthop 10.0.1.5");
+  Result twice = Cli(kAcme, "vpc route add prod --destination 10.9.0.0/16 --nexthop 10.0.1.6");
+  EXPECT_EQ(twice.exit_code, 1);
+  EXPECT_THAT(twice.output, HasSubstr("ALREADY_EXISTS"));
+  const std::string table = Ok(kAcme, "vpc get prod");
+  EXPECT_THAT(table, HasSubstr("203.0.113.2 (no snat)"));
+  EXPECT_THAT(table, HasSubstr("10.9.0.0/16->10.0.1.5"));
+  Result busy = Cli(kAcme, "subnet delete web");
+  EXPECT_EQ(busy.exit_code, 1);
+  EXPECT_THAT(busy.output, HasSubstr("FAILED_PRECONDITION"));
+  vpc = nlohmann::json::parse(
+      Ok(kAcme, "-o json vpc route remove prod --destination 10.9.0.0/16"));
+  EXPECT_FALSE(vpc.contains("static_routes"));
+  Ok(kAcme, "subnet delete web");
+  vpc = nlohmann::json::parse(Ok(kAcme, "-o json vpc clear-gateway prod"));
+  EXPECT_FALSE(vpc.contains("gateway"));
+  Ok(kAdmin, "extnet delete public");  // nothing holds its addresses any more
 }
 
 TEST_F(CliTest, PortsCarryExtraDhcpOptionsAndDropThem) {

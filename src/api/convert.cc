@@ -53,7 +53,22 @@ std::optional<T> Optional(bool present, T value) {
 }  // namespace
 
 model::VpcSpec ToSpec(const v1::Vpc& vpc) {
-  return {vpc.metadata().name(), LabelsOf(vpc.metadata()), Strings(vpc.cidr_blocks())};
+  return {vpc.metadata().name(), LabelsOf(vpc.metadata()), Strings(vpc.cidr_blocks()),
+          GatewaySpec(vpc)};
+}
+
+std::optional<model::VpcGatewaySpec> GatewaySpec(const v1::Vpc& vpc) {
+  if (!vpc.has_gateway()) return std::nullopt;
+  return model::VpcGatewaySpec{
+      .external_network_id = vpc.gateway().external_network_id(),
+      .snat_enabled = !vpc.gateway().has_enable_snat() || vpc.gateway().enable_snat()};
+}
+
+std::vector<model::StaticRouteSpec> StaticRoutes(
+    const google::protobuf::RepeatedPtrField<v1::StaticRoute>& routes) {
+  std::vector<model::StaticRouteSpec> out;
+  for (const v1::StaticRoute& r : routes) out.push_back({r.destination(), r.nexthop()});
+  return out;
 }
 
 model::SubnetSpec ToSpec(const v1::Subnet& s) {
@@ -133,6 +148,17 @@ v1::Vpc ToProto(const model::Vpc& vpc) {
   v1::Vpc out;
   FillMetadata(vpc.meta, out.mutable_metadata());
   for (const IpPrefix& p : vpc.cidr_blocks) out.add_cidr_blocks(p.ToString());
+  if (vpc.gateway) {
+    v1::VpcGateway* gateway = out.mutable_gateway();
+    gateway->set_external_network_id(vpc.gateway->external_network_id);
+    gateway->set_external_ip(vpc.gateway->external_ip.ToString());
+    gateway->set_enable_snat(vpc.gateway->snat_enabled);
+  }
+  for (const model::StaticRoute& r : vpc.static_routes) {
+    v1::StaticRoute* route = out.add_static_routes();
+    route->set_destination(r.destination.ToString());
+    route->set_nexthop(r.nexthop.ToString());
+  }
   return out;
 }
 
@@ -224,6 +250,7 @@ v1::FloatingIp ToProto(const model::FloatingIp& f) {
   out.set_floating_ip_address(f.address.ToString());
   out.set_port_id(f.port_id);
   if (f.fixed_ip) out.set_fixed_ip_address(f.fixed_ip->ToString());
+  out.set_vpc_id(f.vpc_id);
   return out;
 }
 

@@ -14,6 +14,9 @@
 namespace plasmanet::api {
 
 model::VpcSpec ToSpec(const v1::Vpc& vpc);
+std::optional<model::VpcGatewaySpec> GatewaySpec(const v1::Vpc& vpc);  // nullopt: no gateway
+std::vector<model::StaticRouteSpec> StaticRoutes(
+    const google::protobuf::RepeatedPtrField<v1::StaticRoute>& routes);
 model::SubnetSpec ToSpec(const v1::Subnet& subnet);
 std::vector<model::HostRouteSpec> HostRoutes(
     const google::protobuf::RepeatedPtrField<v1::HostRoute>& routes);

@@ -46,11 +46,14 @@ grpc::Status VpcApi::UpdateVpc(grpc::ServerContext* context, const v1::UpdateVpc
       context, deps_, "UpdateVpc", *request, [&] { return request->vpc().metadata().id(); },
       [&](const auth::Principal& who) -> absl::Status {
         const v1::Vpc& r = request->vpc();
-        PN_ASSIGN_OR_RETURN(std::set<std::string> paths, MaskPaths(request->update_mask(), {}));
-        PN_ASSIGN_OR_RETURN(
-            model::Vpc updated,
-            services_.vpcs.Update(MutationContext(who, *request), r.metadata().id(),
-                                  r.metadata().etag(), MetaUpdateOf(paths, r.metadata())));
+        PN_ASSIGN_OR_RETURN(std::set<std::string> paths,
+                            MaskPaths(request->update_mask(), {"gateway", "static_routes"}));
+        service::VpcUpdate update{.meta = MetaUpdateOf(paths, r.metadata())};
+        if (paths.count("gateway")) update.gateway = GatewaySpec(r);
+        if (paths.count("static_routes")) update.static_routes = StaticRoutes(r.static_routes());
+        PN_ASSIGN_OR_RETURN(model::Vpc updated,
+                            services_.vpcs.Update(MutationContext(who, *request), r.metadata().id(),
+                                                  r.metadata().etag(), update));
         *response = ToProto(updated);
         return absl::OkStatus();
       });

@@ -239,8 +239,17 @@ v1::Port WaitForPortStatus(Client& c, const v1::Port& port, const std::string& s
 
 // Table rows of each resource.
 std::vector<std::string> Row(const v1::Vpc& v) {
+  std::string gateway;
+  if (v.has_gateway()) {
+    gateway = absl::StrCat(v.gateway().external_ip(),
+                           v.gateway().enable_snat() ? " (snat)" : " (no snat)");
+  }
+  std::vector<std::string> routes;
+  for (const v1::StaticRoute& r : v.static_routes()) {
+    routes.push_back(absl::StrCat(r.destination(), "->", r.nexthop()));
+  }
   return {v.metadata().id(), v.metadata().name(), v.metadata().project_id(),
-          absl::StrJoin(v.cidr_blocks(), ",")};
+          absl::StrJoin(v.cidr_blocks(), ","), gateway, absl::StrJoin(routes, ",")};
 }
 std::vector<std::string> Row(const v1::Subnet& s) {
   return {s.metadata().id(), s.metadata().name(), s.vpc_id(),
@@ -263,9 +272,12 @@ std::vector<std::string> Row(const v1::ExternalNetwork& n) {
   return {n.metadata().id(), n.metadata().name(), n.cidr(), n.gateway_ip(), n.physical_network()};
 }
 std::vector<std::string> Row(const v1::FloatingIp& f) {
-  return {f.metadata().id(), f.floating_ip_address(), f.port_id(), f.fixed_ip_address()};
+  return {f.metadata().id(), f.floating_ip_address(), f.port_id(), f.fixed_ip_address(),
+          f.vpc_id()};
 }
-std::vector<std::string> Header(const v1::Vpc&) { return {"ID", "NAME", "PROJECT", "CIDRS"}; }
+std::vector<std::string> Header(const v1::Vpc&) {
+  return {"ID", "NAME", "PROJECT", "CIDRS", "GATEWAY", "ROUTES"};
+}
 std::vector<std::string> Header(const v1::Subnet&) {
   return {"ID", "NAME", "VPC", "CIDRS", "GATEWAY"};
 }
@@ -279,7 +291,7 @@ std::vector<std::string> Header(const v1::ExternalNetwork&) {
   return {"ID", "NAME", "CIDR", "GATEWAY", "PHYSNET"};
 }
 std::vector<std::string> Header(const v1::FloatingIp&) {
-  return {"ID", "ADDRESS", "PORT", "FIXED IP"};
+  return {"ID", "ADDRESS", "PORT", "FIXED IP", "VPC"};
 }
 
 template <typename T>
@@ -385,10 +397,21 @@ int Main(int argc, char** argv) {
   auto* vpc_create = vpc->add_subcommand("create", "Create a VPC");
   vpc_create->add_option("NAME", name)->required();
   vpc_create->add_option("--cidr", cidrs, "CIDR block (repeat for IPv4 and IPv6)")->required();
+  std::string gateway_network;
+  bool no_snat = false;
+  vpc_create->add_option("--external-network", gateway_network,
+                         "Attach a gateway on this external network (id or name)");
+  vpc_create->add_flag("--no-snat", no_snat, "With --external-network: no SNAT");
+  // Fills `vpc`'s gateway from --external-network and --no-snat.
+  const auto set_gateway = [&](v1::Vpc* target) {
+    target->mutable_gateway()->set_external_network_id(ResolveNetwork(c(), gateway_network));
+    target->mutable_gateway()->set_enable_snat(!no_snat);
+  };
   vpc_create->callback([&] {
     v1::CreateVpcRequest r;
     r.mutable_vpc()->mutable_metadata()->set_name(name);
     for (const auto& cidr : cidrs) r.mutable_vpc()->add_cidr_blocks(cidr);
+    if (!gateway_network.empty()) set_gateway(r.mutable_vpc());
     if (c().has_scope()) c().FillScope(r.mutable_scope());
     v1::Vpc out;
     c().Call(c().vpcs, &v1::VpcService::Stub::CreateVpc, r, &out);
@@ -414,6 +437,78 @@ int Main(int argc, char** argv) {
         v1::DeleteResponse out;
         c().Call(c().vpcs, &v1::VpcService::Stub::DeleteVpc, r, &out);
       });
+  std::string vpc_target;
+  // Sends an UpdateVpc of `paths` for `vpc` and prints the result.
+  const auto update_vpc = [&](v1::Vpc change, std::vector<std::string> paths) {
+    v1::UpdateVpcRequest r;
+    *r.mutable_vpc() = std::move(change);
+    for (auto& path : paths) r.mutable_update_mask()->add_paths(std::move(path));
+    v1::Vpc out;
+    c().Call(c().vpcs, &v1::VpcService::Stub::UpdateVpc, r, &out);
+    PrintOne(c(), out);
+  };
+  auto* set_gw = vpc->add_subcommand("set-gateway", "Attach (or move) the VPC's gateway");
+  set_gw->add_option("VPC", vpc_target, "VPC id or name")->required();
+  set_gw->add_option("--external-network", gateway_network, "External network id or name")
+      ->required();
+  set_gw->add_flag("--no-snat", no_snat, "Route out without SNAT");
+  set_gw->callback([&] {
+    v1::Vpc v;
+    v.mutable_metadata()->set_id(ResolveVpc(c(), vpc_target));
+    set_gateway(&v);
+    update_vpc(std::move(v), {"gateway"});
+  });
+  auto* clear_gw = vpc->add_subcommand("clear-gateway", "Detach the VPC from its external network");
+  clear_gw->add_option("VPC", vpc_target, "VPC id or name")->required();
+  clear_gw->callback([&] {
+    v1::Vpc v;
+    v.mutable_metadata()->set_id(ResolveVpc(c(), vpc_target));
+    update_vpc(std::move(v), {"gateway"});
+  });
+  // Static routes: read the VPC, change its list, write it back guarded by the etag, so two
+  // concurrent edits cannot lose one another.
+  auto* vpc_route =
+      vpc->add_subcommand("route", "The VPC's static routes")->require_subcommand(1);
+  std::string route_destination, route_nexthop;
+  const auto edit_routes = [&](bool add) {
+    v1::GetVpcRequest get;
+    get.set_id(ResolveVpc(c(), vpc_target));
+    v1::Vpc v;
+    c().Call(c().vpcs, &v1::VpcService::Stub::GetVpc, get, &v);
+    auto* routes = v.mutable_static_routes();
+    const auto same = [&](const v1::StaticRoute& r) { return r.destination() == route_destination; };
+    const auto found = std::find_if(routes->begin(), routes->end(), same);
+    if (add) {
+      if (found != routes->end()) {
+        throw Failure{absl::StrCat("ALREADY_EXISTS: vpc ", vpc_target, " already routes ",
+                                   route_destination, " via ", found->nexthop())};
+      }
+      v1::StaticRoute* r = routes->Add();
+      r->set_destination(route_destination);
+      r->set_nexthop(route_nexthop);
+    } else {
+      if (found == routes->end()) {
+        throw Failure{absl::StrCat("NOT_FOUND: vpc ", vpc_target, " has no route to ",
+                                   route_destination)};
+      }
+      routes->erase(found);
+    }
+    v1::Vpc change;
+    change.mutable_metadata()->set_id(v.metadata().id());
+    change.mutable_metadata()->set_etag(v.metadata().etag());
+    *change.mutable_static_routes() = v.static_routes();
+    update_vpc(std::move(change), {"static_routes"});
+  };
+  auto* route_add = vpc_route->add_subcommand("add", "Route a prefix to a next hop in the VPC");
+  route_add->add_option("VPC", vpc_target, "VPC id or name")->required();
+  route_add->add_option("--destination", route_destination, "Destination CIDR")->required();
+  route_add->add_option("--nexthop", route_nexthop, "Next hop: an address in a subnet")
+      ->required();
+  route_add->callback([&] { edit_routes(true); });
+  auto* route_remove = vpc_route->add_subcommand("remove", "Remove the route to a prefix");
+  route_remove->add_option("VPC", vpc_target, "VPC id or name")->required();
+  route_remove->add_option("--destination", route_destination, "Destination CIDR")->required();
+  route_remove->callback([&] { edit_routes(false); });
 
   // subnet
   auto* subnet = app.add_subcommand("subnet", "Subnets")->require_subcommand(1);

@@ -27,6 +27,7 @@ struct FloatingIp {
   IpAddress address;
   std::string port_id;
   std::optional<IpAddress> fixed_ip;  // set iff port_id is
+  std::string vpc_id;                 // the port's VPC, set iff port_id is: whose router NATs
 };
 
 // Validates the syntax of `spec`: ids, address text. The service checks references.

@@ -107,13 +107,35 @@ void from_json(const nlohmann::json& j, SubnetFamily& f) {
   j.at("pools").get_to(f.pools);
 }
 
+void to_json(nlohmann::json& j, const StaticRoute& r) {
+  j = {{"destination", r.destination}, {"nexthop", r.nexthop}};
+}
+void from_json(const nlohmann::json& j, StaticRoute& r) {
+  j.at("destination").get_to(r.destination);
+  j.at("nexthop").get_to(r.nexthop);
+}
+void to_json(nlohmann::json& j, const VpcGateway& g) {
+  j = {{"external_network_id", g.external_network_id},
+       {"external_ip", g.external_ip},
+       {"snat", g.snat_enabled}};
+}
+void from_json(const nlohmann::json& j, VpcGateway& g) {
+  j.at("external_network_id").get_to(g.external_network_id);
+  j.at("external_ip").get_to(g.external_ip);
+  GetOr(j, "snat", g.snat_enabled);
+}
+
 void to_json(nlohmann::json& j, const Vpc& v) {
   PutMeta(j, v.meta);
   j["cidr_blocks"] = v.cidr_blocks;
+  PutOptional(j, "gateway", v.gateway);
+  if (!v.static_routes.empty()) j["static_routes"] = v.static_routes;
 }
 void from_json(const nlohmann::json& j, Vpc& v) {
   GetMeta(j, v.meta);
   j.at("cidr_blocks").get_to(v.cidr_blocks);
+  GetOptional(j, "gateway", v.gateway);
+  GetOr(j, "static_routes", v.static_routes);
 }
 
 void to_json(nlohmann::json& j, const Subnet& s) {
@@ -260,6 +282,7 @@ void to_json(nlohmann::json& j, const FloatingIp& f) {
   j["address"] = f.address;
   if (!f.port_id.empty()) j["port_id"] = f.port_id;
   PutOptional(j, "fixed_ip", f.fixed_ip);
+  if (!f.vpc_id.empty()) j["vpc_id"] = f.vpc_id;
 }
 void from_json(const nlohmann::json& j, FloatingIp& f) {
   GetMeta(j, f.meta);
@@ -267,6 +290,7 @@ void from_json(const nlohmann::json& j, FloatingIp& f) {
   j.at("address").get_to(f.address);
   GetOr(j, "port_id", f.port_id);
   GetOptional(j, "fixed_ip", f.fixed_ip);
+  GetOr(j, "vpc_id", f.vpc_id);
 }
 
 template <typename T>

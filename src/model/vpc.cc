@@ -53,4 +53,42 @@ absl::StatusOr<Vpc> BuildVpc(const VpcSpec& spec) {
   return vpc;
 }
 
+absl::StatusOr<std::vector<StaticRoute>> BuildStaticRoutes(const std::vector<StaticRouteSpec>& specs,
+                                                           const Vpc& vpc) {
+  if (specs.size() > kMaxStaticRoutes) {
+    return InvalidField("vpc.static_routes",
+                        absl::StrCat("at most ", kMaxStaticRoutes, " routes are allowed"));
+  }
+  std::vector<StaticRoute> routes;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const std::string field = absl::StrCat("vpc.static_routes[", i, "]");
+    PN_ASSIGN_OR_RETURN(IpPrefix destination,
+                        ParsePrefixField(field + ".destination", specs[i].destination));
+    PN_ASSIGN_OR_RETURN(IpAddress nexthop, ParseIpField(field + ".nexthop", specs[i].nexthop));
+    if (destination.family() != nexthop.family()) {
+      return InvalidField(field, absl::StrCat("destination ", destination.ToString(),
+                                              " and next hop ", nexthop.ToString(),
+                                              " are of different families"));
+    }
+    if (destination.length() == 0) {
+      return InvalidField(field + ".destination",
+                          "the default route belongs to the VPC's gateway; route to a prefix");
+    }
+    const std::optional<IpPrefix> block = vpc.block(nexthop.family());
+    if (!block || !block->Contains(nexthop)) {
+      return InvalidField(field + ".nexthop",
+                          absl::StrCat(nexthop.ToString(), " is outside the VPC's ",
+                                       IpFamilyName(nexthop.family()), " block"));
+    }
+    for (const StaticRoute& other : routes) {
+      if (other.destination == destination) {
+        return InvalidField(field + ".destination",
+                            absl::StrCat(destination.ToString(), " is given twice"));
+      }
+    }
+    routes.push_back({destination, nexthop});
+  }
+  return routes;
+}
+
 }  // namespace plasmanet::model

@@ -2,7 +2,18 @@
 // object alone, so the same code serves incremental changes and full resyncs, and tests need
 // no OVN (see ../shared/design/ARCHITECTURE.md section 3):
 //
+//   External network -> Logical_Switch "pn-ext-<id>" + Logical_Switch_Port
+//             "pn-ext-<id>-localnet" of type localnet on its physical network (the provider
+//             bridge ovn-bridge-mappings names on each chassis)
 //   VPC    -> Logical_Router "pn-vpc-<id>"
+//             + Logical_Router_Static_Route per static route ("pn-route-<vpc>-<destination>")
+//             + with a gateway: HA_Chassis_Group "pn-ha-<vpc>" with one HA_Chassis per gateway
+//             chassis (the platform's choice, in priority order), the gateway port
+//             Logical_Router_Port "pn-lrp-gw-<vpc>" (the external address, bound to that
+//             group: a distributed gateway port), its peer Logical_Switch_Port
+//             "pn-gw-<vpc>-<network>" on the external switch, the default route
+//             "pn-route-<vpc>-default" to the network's gateway, and with SNAT the NAT
+//             "pn-snat-<vpc>": the VPC's IPv4 block -> the external address
 //   Subnet -> DNS "pn-dns-<id>": NAME.SUBNET.VPC.<zone> (A/AAAA) and the reverse (PTR) names
 //             of every port of the subnet whose names are DNS labels
 //             + Logical_Switch "pn-subnet-<id>", answering from the DNS rows of every subnet of
@@ -20,6 +31,9 @@
 //             subnet's DHCP_Options and its name as DHCP host name
 //             + with extra DHCP options: DHCP_Options "pn-dhcp4-port-<id>", the subnet's
 //             DHCPv4 options plus the extras, referenced instead of the subnet's
+//   Floating IP, associated -> NAT "pn-fip-<id>" (dnat_and_snat) on the router of the port's
+//             VPC, with logical_port and external_mac: distributed, so the port's own chassis
+//             answers for the address and NATs its traffic
 //   Security group -> Port_Group "pn_sg_<id>" + one ACL "pn-<rule id>" per rule, allow-related
 //             at kAllowPriority; a remote group is matched by the address sets ovn-northd
 //             derives from that group's Port_Group ($pn_sg_<id>_ip4 / _ip6)
@@ -43,6 +57,8 @@
 #include <absl/hash/hash.h>
 #include <absl/strings/string_view.h>
 
+#include "model/external_network.h"
+#include "model/floating_ip.h"
 #include "model/port.h"
 #include "model/security_group.h"
 #include "model/subnet.h"
@@ -55,7 +71,15 @@ namespace plasmanet::reconcile {
 // The object a row was compiled from: plasmanet:owner = "<kind>/<id>".
 struct OwnerRef {
   // kDefaultDeny has one object, id kDefaultDenyId: the shared drop group.
-  enum class Kind { kVpc, kDefaultDeny, kSubnet, kSecurityGroup, kPort };
+  enum class Kind {
+    kExternalNetwork,
+    kVpc,
+    kDefaultDeny,
+    kSubnet,
+    kSecurityGroup,
+    kPort,
+    kFloatingIp
+  };
   Kind kind = Kind::kVpc;
   std::string id;
 
@@ -63,8 +87,8 @@ struct OwnerRef {
   static std::optional<OwnerRef> Parse(absl::string_view text);
 
   friend bool operator==(const OwnerRef&, const OwnerRef&) = default;
-  // VPCs, the drop group, subnets, groups, ports: parents, groups and referenced rows before
-  // the rows that reference them or join them.
+  // External networks, VPCs, the drop group, subnets, groups, ports, floating IPs: parents,
+  // groups and referenced rows before the rows that reference them or join them.
   friend auto operator<=>(const OwnerRef&, const OwnerRef&) = default;
   template <typename H>
   friend H AbslHashValue(H h, const OwnerRef& o) {
@@ -164,7 +188,30 @@ struct SubnetContext {
   std::vector<std::string> vpc_subnet_ids;
 };
 
-std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc);
+// What a VPC's rows need besides the VPC: its gateway's external network (null while unknown:
+// no gateway rows) and the chassis that may host the gateway, highest priority first (empty:
+// no HA_Chassis_Group, and OVN has nowhere to centralise SNAT).
+struct VpcContext {
+  const model::ExternalNetwork* network = nullptr;
+  std::vector<std::string> gateway_chassis;
+};
+
+std::string ExternalSwitchName(absl::string_view network_id);
+std::string GatewayRouterPortName(absl::string_view vpc_id);
+std::string HaChassisGroupName(absl::string_view vpc_id);
+// The MACs of a VPC's gateway port and of a floating IP: derived from their ids, like
+// GatewayMac.
+MacAddress GatewayPortMac(absl::string_view vpc_id);
+MacAddress FloatingIpMac(absl::string_view floating_ip_id);
+// The gateway chassis of a VPC: those carrying the physical network, rotated by the VPC's id so
+// VPCs spread their active gateways across them; the rest follow as standbys.
+std::vector<std::string> GatewayChassisFor(absl::string_view vpc_id,
+                                           std::vector<std::string> candidates);
+
+std::vector<DesiredRow> CompileExternalNetwork(const model::ExternalNetwork& network);
+std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc, const VpcContext& context = {});
+// Empty for a floating IP associated with no port.
+std::vector<DesiredRow> CompileFloatingIp(const model::FloatingIp& fip);
 std::vector<DesiredRow> CompileSubnet(const model::Subnet& subnet,
                                       const SubnetContext& context = {},
                                       const CompileOptions& options = {});

@@ -17,6 +17,8 @@ constexpr absl::string_view kVpcPrefix = "/v1/vpcs/";
 constexpr absl::string_view kSubnetPrefix = "/v1/subnets/";
 constexpr absl::string_view kPortPrefix = "/v1/ports/";
 constexpr absl::string_view kGroupPrefix = "/v1/security_groups/";
+constexpr absl::string_view kNetworkPrefix = "/v1/external_networks/";
+constexpr absl::string_view kFloatingIpPrefix = "/v1/floating_ips/";
 
 template <typename T>
 std::optional<OwnerRef> ApplyTo(absl::flat_hash_map<std::string, T>& objects,
@@ -57,7 +59,8 @@ std::optional<ObjectChange> DecodeAs(OwnerRef owner, const store::KeyValue& kv, 
 
 const std::vector<absl::string_view>& ModelCache::ObjectPrefixes() {
   static const auto* prefixes =
-      new std::vector<absl::string_view>{kVpcPrefix, kSubnetPrefix, kGroupPrefix, kPortPrefix};
+      new std::vector<absl::string_view>{kNetworkPrefix, kVpcPrefix,  kSubnetPrefix,
+                                         kGroupPrefix,   kPortPrefix, kFloatingIpPrefix};
   return *prefixes;
 }
 
@@ -73,6 +76,9 @@ void ModelCache::Clear() {
   subnets_.clear();
   ports_.clear();
   groups_.clear();
+  networks_.clear();
+  fips_.clear();
+  vpcs_of_network_.clear();
   subnets_of_vpc_.clear();
   ports_of_subnet_.clear();
   deleted_at_.clear();
@@ -88,6 +94,14 @@ std::optional<ObjectChange> ModelCache::Decode(const store::KeyValue& kv, bool i
   }
   if (absl::ConsumePrefix(&id, kPortPrefix)) {
     return DecodeAs<model::Port>({OwnerRef::Kind::kPort, std::string(id)}, kv, is_delete);
+  }
+  if (absl::ConsumePrefix(&id, kNetworkPrefix)) {
+    return DecodeAs<model::ExternalNetwork>({OwnerRef::Kind::kExternalNetwork, std::string(id)},
+                                            kv, is_delete);
+  }
+  if (absl::ConsumePrefix(&id, kFloatingIpPrefix)) {
+    return DecodeAs<model::FloatingIp>({OwnerRef::Kind::kFloatingIp, std::string(id)}, kv,
+                                       is_delete);
   }
   if (absl::ConsumePrefix(&id, kGroupPrefix)) {
     return DecodeAs<model::SecurityGroup>({OwnerRef::Kind::kSecurityGroup, std::string(id)}, kv,
@@ -159,9 +173,24 @@ std::vector<OwnerRef> ModelCache::Apply(ObjectChange change) {
     case OwnerRef::Kind::kVpc: {
       std::optional<model::Vpc> before = Copy(vpcs_, id);
       owner = ApplyTo(vpcs_, deleted_at_, track_deletions_, std::move(change));
-      if (owner) AddDependents(Ptr(before), Ptr(Copy(vpcs_, id)), out);
+      if (!owner) break;
+      std::optional<model::Vpc> after = Copy(vpcs_, id);
+      const auto network_of = [](const std::optional<model::Vpc>& v) {
+        return v && v->gateway ? v->gateway->external_network_id : std::string();
+      };
+      Relink(vpcs_of_network_, id, network_of(before), network_of(after));
+      AddDependents(Ptr(before), Ptr(after), out);
       break;
     }
+    case OwnerRef::Kind::kExternalNetwork: {
+      std::optional<model::ExternalNetwork> before = Copy(networks_, id);
+      owner = ApplyTo(networks_, deleted_at_, track_deletions_, std::move(change));
+      if (owner) AddDependents(Ptr(before), Ptr(Copy(networks_, id)), out);
+      break;
+    }
+    case OwnerRef::Kind::kFloatingIp:
+      owner = ApplyTo(fips_, deleted_at_, track_deletions_, std::move(change));
+      break;
     case OwnerRef::Kind::kSubnet: {
       std::optional<model::Subnet> before = Copy(subnets_, id);
       owner = ApplyTo(subnets_, deleted_at_, track_deletions_, std::move(change));
@@ -219,6 +248,20 @@ void ModelCache::AddDependents(const model::Vpc* before, const model::Vpc* after
       out.push_back({OwnerRef::Kind::kSubnet, subnet});
       AddPortsOf(subnet, /*only_with_own_dhcp=*/true, out);
     }
+  }
+}
+
+void ModelCache::AddDependents(const model::ExternalNetwork* before,
+                               const model::ExternalNetwork* after,
+                               std::vector<OwnerRef>& out) const {
+  // A gateway's rows hold the network's CIDR length, gateway address and physical network.
+  const bool same = before != nullptr && after != nullptr && before->cidr == after->cidr &&
+                    before->gateway_ip == after->gateway_ip &&
+                    before->physical_network == after->physical_network;
+  if (same) return;
+  const model::ExternalNetwork* any = after != nullptr ? after : before;
+  if (auto it = vpcs_of_network_.find(any->meta.id); it != vpcs_of_network_.end()) {
+    for (const std::string& vpc : it->second) out.push_back({OwnerRef::Kind::kVpc, vpc});
   }
 }
 
@@ -289,11 +332,54 @@ SubnetContext ModelCache::ContextOf(const model::Subnet& subnet) const {
   return context;
 }
 
+VpcContext ModelCache::ContextOf(const model::Vpc& vpc) const {
+  VpcContext context;
+  if (!vpc.gateway) return context;
+  auto network = networks_.find(vpc.gateway->external_network_id);
+  if (network == networks_.end()) return context;
+  context.network = &network->second;
+  if (auto chassis = gateway_chassis_.find(network->second.physical_network);
+      chassis != gateway_chassis_.end()) {
+    context.gateway_chassis = GatewayChassisFor(vpc.meta.id, chassis->second);
+  }
+  return context;
+}
+
+std::vector<OwnerRef> ModelCache::SetGatewayChassis(
+    absl::flat_hash_map<std::string, std::vector<std::string>> by_network) {
+  for (auto& [physnet, chassis] : by_network) std::sort(chassis.begin(), chassis.end());
+  std::vector<OwnerRef> changed;
+  for (const auto& [network_id, vpcs] : vpcs_of_network_) {
+    auto network = networks_.find(network_id);
+    if (network == networks_.end()) continue;
+    const std::string& physnet = network->second.physical_network;
+    auto before = gateway_chassis_.find(physnet);
+    auto after = by_network.find(physnet);
+    const bool same = (before == gateway_chassis_.end() ? std::vector<std::string>{}
+                                                        : before->second) ==
+                      (after == by_network.end() ? std::vector<std::string>{} : after->second);
+    if (same) continue;
+    for (const std::string& vpc : vpcs) changed.push_back({OwnerRef::Kind::kVpc, vpc});
+  }
+  gateway_chassis_ = std::move(by_network);
+  return changed;
+}
+
 std::vector<DesiredRow> ModelCache::Compile(const OwnerRef& owner) const {
   switch (owner.kind) {
     case OwnerRef::Kind::kVpc:
       if (auto it = vpcs_.find(owner.id); it != vpcs_.end()) {
-        return CompileVpc(it->second);
+        return CompileVpc(it->second, ContextOf(it->second));
+      }
+      break;
+    case OwnerRef::Kind::kExternalNetwork:
+      if (auto it = networks_.find(owner.id); it != networks_.end()) {
+        return CompileExternalNetwork(it->second);
+      }
+      break;
+    case OwnerRef::Kind::kFloatingIp:
+      if (auto it = fips_.find(owner.id); it != fips_.end()) {
+        return CompileFloatingIp(it->second);
       }
       break;
     case OwnerRef::Kind::kSubnet:
@@ -333,7 +419,11 @@ void ModelCache::TrackDeletions(bool on) {
 std::vector<OwnerRef> ModelCache::Owners() const {
   std::vector<OwnerRef> owners;
   owners.reserve(size());
+  for (const auto& [id, network] : networks_) {
+    owners.push_back({OwnerRef::Kind::kExternalNetwork, id});
+  }
   for (const auto& [id, vpc] : vpcs_) owners.push_back({OwnerRef::Kind::kVpc, id});
+  for (const auto& [id, fip] : fips_) owners.push_back({OwnerRef::Kind::kFloatingIp, id});
   for (const auto& [id, subnet] : subnets_) owners.push_back({OwnerRef::Kind::kSubnet, id});
   for (const auto& [id, group] : groups_) {
     owners.push_back({OwnerRef::Kind::kSecurityGroup, id});

@@ -1,5 +1,5 @@
-// ModelCache: the reconciler's copy of the objects that compile to NB rows (VPCs, subnets,
-// security groups, ports), fed by a snapshot of the store and then by its watch stream. The
+// ModelCache: the reconciler's copy of the objects that compile to NB rows (external networks,
+// VPCs, subnets, security groups, ports, floating IPs), fed by a snapshot of the store and then by its watch stream. The
 // shared drop group (OwnerRef kind kDefaultDeny) exists whenever any subnet or port does.
 //
 // Some rows depend on more than their own object: a subnet's DNS row holds the names of all
@@ -37,7 +37,8 @@ namespace plasmanet::reconcile {
 struct ObjectChange {
   OwnerRef owner;
   int64_t mod_revision = 0;
-  std::variant<std::monostate, model::Vpc, model::Subnet, model::Port, model::SecurityGroup>
+  std::variant<std::monostate, model::Vpc, model::Subnet, model::Port, model::SecurityGroup,
+               model::ExternalNetwork, model::FloatingIp>
       object;  // none: deleted
 };
 
@@ -64,6 +65,12 @@ class ModelCache {
   // The rows the owner should have in NB; empty when the object does not exist.
   std::vector<DesiredRow> Compile(const OwnerRef& owner) const;
 
+  // The chassis that may host gateways, by physical network (from OVN Southbound: chassis
+  // whose ovn-bridge-mappings name the network). Returns the VPCs whose gateway chassis
+  // changed.
+  std::vector<OwnerRef> SetGatewayChassis(
+      absl::flat_hash_map<std::string, std::vector<std::string>> by_network);
+
   // While a snapshot's ranges and the watch overlap, deletions are remembered so a put replayed
   // from before the delete cannot revive the object; afterwards that memory is dropped.
   void TrackDeletions(bool on);
@@ -71,8 +78,8 @@ class ModelCache {
   std::vector<OwnerRef> Owners() const;
   const model::Port* FindPort(const std::string& id) const;
   size_t size() const {
-    return vpcs_.size() + subnets_.size() + groups_.size() + ports_.size() +
-           (HasDefaultDeny() ? 1 : 0);
+    return networks_.size() + vpcs_.size() + subnets_.size() + groups_.size() + ports_.size() +
+           fips_.size() + (HasDefaultDeny() ? 1 : 0);
   }
 
  private:
@@ -85,17 +92,25 @@ class ModelCache {
                      std::vector<OwnerRef>& out) const;
   void AddDependents(const model::Vpc* before, const model::Vpc* after,
                      std::vector<OwnerRef>& out) const;
+  void AddDependents(const model::ExternalNetwork* before, const model::ExternalNetwork* after,
+                     std::vector<OwnerRef>& out) const;
   // Adds the subnet's ports (`only_with_own_dhcp`: those with extra DHCP options) to `out`.
   void AddPortsOf(const std::string& subnet_id, bool only_with_own_dhcp,
                   std::vector<OwnerRef>& out) const;
   // The VPC, the DNS records of the subnet's ports and the VPC's subnets.
   SubnetContext ContextOf(const model::Subnet& subnet) const;
+  VpcContext ContextOf(const model::Vpc& vpc) const;
 
   CompileOptions options_;
   absl::flat_hash_map<std::string, model::Vpc> vpcs_;
   absl::flat_hash_map<std::string, model::Subnet> subnets_;
   absl::flat_hash_map<std::string, model::Port> ports_;
   absl::flat_hash_map<std::string, model::SecurityGroup> groups_;
+  absl::flat_hash_map<std::string, model::ExternalNetwork> networks_;
+  absl::flat_hash_map<std::string, model::FloatingIp> fips_;
+  // External network -> the VPCs with a gateway on it.
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> vpcs_of_network_;
+  absl::flat_hash_map<std::string, std::vector<std::string>> gateway_chassis_;  // by physnet
   absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> subnets_of_vpc_;
   absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> ports_of_subnet_;
   // Revisions of deletions, so a stale put replayed after the delete does not revive it.

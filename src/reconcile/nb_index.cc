@@ -108,10 +108,14 @@ void NbIndex::Index(const ovsdb::TableReplica& table, NbTable kind, const ovsdb:
   by_owner_[*owner].insert(uuid);
   by_name_.try_emplace({kind, name}, uuid);
   rows_[uuid] = OwnedRow{kind, std::move(name), *std::move(owner)};
-  if (IsRootTable(kind) && !ChildColumn(kind).empty()) {
-    std::vector<ovsdb::Uuid> children = table.Get(row, ChildColumn(kind)).AsUuids();
+  if (!IsRootTable(kind)) return;
+  for (NbTable child_table : kAllNbTables) {
+    if (IsRootTable(child_table) || ParentTable(child_table) != kind) continue;
+    std::vector<ovsdb::Uuid> children = table.Get(row, ChildColumn(child_table)).AsUuids();
+    if (children.empty()) continue;
     for (const ovsdb::Uuid& child : children) parent_of_[child] = uuid;
-    children_of_[uuid] = std::move(children);
+    std::vector<ovsdb::Uuid>& all = children_of_[uuid];
+    all.insert(all.end(), children.begin(), children.end());
   }
 }
 

@@ -24,6 +24,14 @@ absl::string_view NbTableName(NbTable table) {
       return "DHCP_Options";
     case NbTable::kDns:
       return "DNS";
+    case NbTable::kStaticRoute:
+      return "Logical_Router_Static_Route";
+    case NbTable::kNat:
+      return "NAT";
+    case NbTable::kHaChassisGroup:
+      return "HA_Chassis_Group";
+    case NbTable::kHaChassis:
+      return "HA_Chassis";
   }
   return "";
 }
@@ -31,11 +39,22 @@ absl::string_view NbTableName(NbTable table) {
 bool IsRootTable(NbTable table) {
   return table == NbTable::kLogicalRouter || table == NbTable::kLogicalSwitch ||
          table == NbTable::kPortGroup || table == NbTable::kMeter ||
-         table == NbTable::kDhcpOptions || table == NbTable::kDns;
+         table == NbTable::kDhcpOptions || table == NbTable::kDns ||
+         table == NbTable::kHaChassisGroup;
 }
 
 bool HasNameColumn(NbTable table) {
-  return table != NbTable::kMeterBand && table != NbTable::kDhcpOptions && table != NbTable::kDns;
+  switch (table) {
+    case NbTable::kMeterBand:
+    case NbTable::kDhcpOptions:
+    case NbTable::kDns:
+    case NbTable::kStaticRoute:
+    case NbTable::kNat:
+    case NbTable::kHaChassis:
+      return false;
+    default:
+      return true;
+  }
 }
 
 bool IsMutatedMap(NbTable table, absl::string_view column) {
@@ -45,25 +64,32 @@ bool IsMutatedMap(NbTable table, absl::string_view column) {
 NbTable ParentTable(NbTable child) {
   switch (child) {
     case NbTable::kLogicalRouterPort:
+    case NbTable::kStaticRoute:
+    case NbTable::kNat:
       return NbTable::kLogicalRouter;
     case NbTable::kAcl:
       return NbTable::kPortGroup;
     case NbTable::kMeterBand:
       return NbTable::kMeter;
+    case NbTable::kHaChassis:
+      return NbTable::kHaChassisGroup;
     default:
       return NbTable::kLogicalSwitch;
   }
 }
 
-absl::string_view ChildColumn(NbTable parent) {
-  switch (parent) {
-    case NbTable::kPortGroup:
+absl::string_view ChildColumn(NbTable child) {
+  switch (child) {
+    case NbTable::kStaticRoute:
+      return "static_routes";
+    case NbTable::kNat:
+      return "nat";
+    case NbTable::kAcl:
       return "acls";
-    case NbTable::kMeter:
+    case NbTable::kMeterBand:
       return "bands";
-    case NbTable::kDhcpOptions:
-    case NbTable::kDns:
-      return "";
+    case NbTable::kHaChassis:
+      return "ha_chassis";
     default:
       return "ports";
   }
@@ -71,9 +97,10 @@ absl::string_view ChildColumn(NbTable parent) {
 
 const std::vector<ovsdb::TableColumns>& MonitoredNbColumns() {
   static const auto* columns = new std::vector<ovsdb::TableColumns>{
-      {"Logical_Router", {"name", "ports", "external_ids"}},
+      {"Logical_Router", {"name", "ports", "static_routes", "nat", "external_ids"}},
       {"Logical_Router_Port",
-       {"name", "mac", "networks", "options", "ipv6_ra_configs", "external_ids"}},
+       {"name", "mac", "networks", "options", "ipv6_ra_configs", "ha_chassis_group",
+        "external_ids"}},
       {"Logical_Switch", {"name", "ports", "dns_records", "external_ids"}},
       {"Logical_Switch_Port",
        {"name", "type", "addresses", "port_security", "options", "dhcpv4_options", "dhcpv6_options",
@@ -86,6 +113,11 @@ const std::vector<ovsdb::TableColumns>& MonitoredNbColumns() {
       {"Meter_Band", {"action", "rate", "burst_size", "external_ids"}},
       {"DHCP_Options", {"cidr", "options", "external_ids"}},
       {"DNS", {"records", "external_ids"}},
+      {"Logical_Router_Static_Route", {"ip_prefix", "nexthop", "external_ids"}},
+      {"NAT",
+       {"type", "external_ip", "logical_ip", "logical_port", "external_mac", "external_ids"}},
+      {"HA_Chassis_Group", {"name", "ha_chassis", "external_ids"}},
+      {"HA_Chassis", {"chassis_name", "priority", "external_ids"}},
   };
   return *columns;
 }

@@ -28,13 +28,18 @@ enum class NbTable {
   kMeterBand,
   kDhcpOptions,
   kDns,
+  kStaticRoute,  // Logical_Router_Static_Route
+  kNat,
+  kHaChassisGroup,
+  kHaChassis,
 };
 
-inline constexpr NbTable kAllNbTables[] = {NbTable::kLogicalRouter, NbTable::kLogicalRouterPort,
-                                           NbTable::kLogicalSwitch, NbTable::kLogicalSwitchPort,
-                                           NbTable::kPortGroup,     NbTable::kAcl,
-                                           NbTable::kMeter,         NbTable::kMeterBand,
-                                           NbTable::kDhcpOptions,   NbTable::kDns};
+inline constexpr NbTable kAllNbTables[] = {
+    NbTable::kLogicalRouter, NbTable::kLogicalRouterPort, NbTable::kLogicalSwitch,
+    NbTable::kLogicalSwitchPort, NbTable::kPortGroup, NbTable::kAcl,
+    NbTable::kMeter, NbTable::kMeterBand, NbTable::kDhcpOptions,
+    NbTable::kDns, NbTable::kStaticRoute, NbTable::kNat,
+    NbTable::kHaChassisGroup, NbTable::kHaChassis};
 
 absl::string_view NbTableName(NbTable table);  // "Logical_Router", ...
 
@@ -42,15 +47,18 @@ absl::string_view NbTableName(NbTable table);  // "Logical_Router", ...
 // them (OVSDB garbage-collects unreferenced non-root rows).
 bool IsRootTable(NbTable table);
 
-// The table whose rows reference rows of `child` (Logical_Router for Logical_Router_Port,
-// Logical_Switch for Logical_Switch_Port, Port_Group for ACL, Meter for Meter_Band)...
+// The root table whose rows reference rows of the non-root table `child` (Logical_Router for
+// Logical_Router_Port, Logical_Router_Static_Route and NAT; Logical_Switch for
+// Logical_Switch_Port; Port_Group for ACL; Meter for Meter_Band; HA_Chassis_Group for
+// HA_Chassis)...
 NbTable ParentTable(NbTable child);
-// ...and the column of the parent that holds the references: "ports", "acls" or "bands"; empty
-// for root tables without children (DHCP_Options, DNS).
-absl::string_view ChildColumn(NbTable parent);
+// ...and the column of that parent holding the references: "ports", "static_routes", "nat",
+// "acls", "bands" or "ha_chassis". A router has three such columns, so it is the child's
+// table that says which.
+absl::string_view ChildColumn(NbTable child);
 
-// Meter_Band, DHCP_Options and DNS have no name column; PlasmaNET names those rows in
-// external_ids under this key.
+// Meter_Band, DHCP_Options, DNS, static routes, NAT and HA_Chassis have no name column;
+// PlasmaNET names those rows in external_ids under this key.
 inline constexpr absl::string_view kRowNameKey = "plasmanet:row";
 bool HasNameColumn(NbTable table);
 

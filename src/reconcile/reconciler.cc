@@ -37,6 +37,13 @@ Reconciler::Reconciler(store::Store& store, service::PortService& ports, Reconci
             sb_changed_ports_.insert(sb_changed_ports_.end(), changed.begin(), changed.end());
           }
           cv_.notify_all();
+        },
+        [this](SbBindings::GatewayChassis gateways) {
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            sb_gateway_chassis_ = std::move(gateways);
+          }
+          cv_.notify_all();
         });
   }
   client_ =
@@ -239,6 +246,7 @@ void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
   nb_changes_.clear();
   for (std::string& port : sb_changed_ports_) status_checks_.insert(std::move(port));
   sb_changed_ports_.clear();
+  std::optional<SbBindings::GatewayChassis> gateways = std::exchange(sb_gateway_chassis_, {});
   if (full_sync) ++stats_.full_resyncs;
   lock.unlock();
 
@@ -273,6 +281,14 @@ void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
     }
     seen_revision_ = std::max(seen_revision_, input.revision);
     if (seen_revision_ > snapshot_revision_) cache_.TrackDeletions(false);
+  }
+  if (gateways) {
+    size_t moved = 0;
+    for (OwnerRef& owner : cache_.SetGatewayChassis(*std::move(gateways))) {
+      dirty_.insert(std::move(owner));
+      ++moved;
+    }
+    if (moved > 0) LOG_INFO("reconciler gateway chassis changed vpcs={}", moved);
   }
   lock.lock();
 }

@@ -51,7 +51,8 @@ namespace plasmanet::reconcile {
 struct ReconcilerOptions {
   std::vector<ovsdb::Remote> nb_remotes;
   ovsdb::TlsFiles tls;
-  // Optional: OVN Southbound, read for the chassis each port is bound to (binding_chassis).
+  // Optional: OVN Southbound, read for the chassis each port is bound to (binding_chassis) and
+  // for the chassis that can host VPC gateways. Without it gateways get no chassis.
   std::vector<ovsdb::Remote> sb_remotes;
   ovsdb::TlsFiles sb_tls;
   CompileOptions compile;  // DNS zone and servers, MTU and lease defaults
@@ -127,6 +128,7 @@ class Reconciler final : private ovsdb::ClientListener {
   bool nb_resynced_ = false;  // (re)connected, full or not: dirty owners can be sent again
   std::vector<ovsdb::RowChange> nb_changes_;
   std::vector<std::string> sb_changed_ports_;
+  std::optional<SbBindings::GatewayChassis> sb_gateway_chassis_;  // new gateway candidates
   int64_t synced_revision_ = 0;
   std::condition_variable synced_cv_;
   ReconcilerStats stats_;

@@ -1,6 +1,10 @@
 #include "reconcile/sb_bindings.h"
 
+#include <algorithm>
 #include <utility>
+
+#include <absl/strings/match.h>
+#include <absl/strings/str_split.h>
 
 namespace plasmanet::reconcile {
 namespace {
@@ -8,7 +12,7 @@ namespace {
 const std::vector<ovsdb::TableColumns>& MonitoredSbColumns() {
   static const auto* columns = new std::vector<ovsdb::TableColumns>{
       {"Port_Binding", {"logical_port", "chassis"}},
-      {"Chassis", {"name"}},
+      {"Chassis", {"name", "other_config"}},
   };
   return *columns;
 }
@@ -16,8 +20,9 @@ const std::vector<ovsdb::TableColumns>& MonitoredSbColumns() {
 }  // namespace
 
 SbBindings::SbBindings(std::vector<ovsdb::Remote> remotes, ovsdb::TlsFiles tls,
-                       std::function<void(std::vector<std::string>)> changed)
-    : changed_(std::move(changed)) {
+                       std::function<void(std::vector<std::string>)> changed,
+                       std::function<void(GatewayChassis)> gateways)
+    : changed_(std::move(changed)), gateways_(std::move(gateways)) {
   client_ = std::make_unique<ovsdb::Client>(
       ovsdb::ClientOptions{.remotes = std::move(remotes),
                            .database = "OVN_Southbound",
@@ -64,6 +69,40 @@ std::string SbBindings::Refresh(const ovsdb::Replica& replica, const ovsdb::Uuid
   return port;
 }
 
+SbBindings::GatewayChassis SbBindings::ReadGatewayChassis(const ovsdb::Replica& replica) {
+  const ovsdb::TableReplica* chassis_table = replica.FindTable("Chassis");
+  GatewayChassis all;        // every chassis mapping the network
+  GatewayChassis preferred;  // those of them marked enable-chassis-as-gw
+  for (const auto& [uuid, row] : chassis_table->rows()) {
+    const ovsdb::Datum& config = chassis_table->Get(row, "other_config");
+    const std::string* mappings = config.Lookup("ovn-bridge-mappings");
+    if (mappings == nullptr) continue;
+    const std::string* cms = config.Lookup("ovn-cms-options");
+    const bool marked = cms != nullptr && absl::StrContains(*cms, "enable-chassis-as-gw");
+    const std::string name = chassis_table->Get(row, "name").AsString();
+    for (absl::string_view mapping : absl::StrSplit(*mappings, ',', absl::SkipWhitespace())) {
+      const absl::string_view physnet = mapping.substr(0, mapping.find(':'));
+      if (physnet.empty()) continue;
+      all[physnet].push_back(name);
+      if (marked) preferred[physnet].push_back(name);
+    }
+  }
+  for (auto& [physnet, names] : preferred) all[physnet] = std::move(names);
+  for (auto& [physnet, names] : all) std::sort(names.begin(), names.end());
+  return all;
+}
+
+void SbBindings::PublishGateways(const ovsdb::Replica& replica, bool always) {
+  if (!gateways_) return;
+  GatewayChassis now = ReadGatewayChassis(replica);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!always && told_gateways_ == now) return;
+    told_gateways_ = now;
+  }
+  gateways_(std::move(now));
+}
+
 void SbBindings::OnSynced(bool full) {
   if (!full) return;  // the changes follow through OnRowsChanged
   std::vector<std::string> ports;
@@ -77,6 +116,7 @@ void SbBindings::OnSynced(bool full) {
     }
   });
   changed_(std::move(ports));
+  client_->ReadReplica([&](const ovsdb::Replica& replica) { PublishGateways(replica, true); });
 }
 
 void SbBindings::OnRowsChanged(const std::vector<ovsdb::RowChange>& changes) {
@@ -100,6 +140,12 @@ void SbBindings::OnRowsChanged(const std::vector<ovsdb::RowChange>& changes) {
     }
   });
   if (!ports.empty()) changed_(std::move(ports));
+  const bool chassis_changed = std::any_of(changes.begin(), changes.end(), [](const auto& c) {
+    return c.table == "Chassis";
+  });
+  if (chassis_changed) {
+    client_->ReadReplica([&](const ovsdb::Replica& replica) { PublishGateways(replica, false); });
+  }
 }
 
 }  // namespace plasmanet::reconcile

@@ -221,9 +221,9 @@ void TxnBuilder::Insert(const DesiredRow& row, TxnCounts& counts) {
   const NbTable parent_table = ParentTable(row.table);
   if (!parent->named.empty()) {
     // The parent is inserted by this transaction too: list the child in its row.
-    AddToInsertedRow(parent_table, row.parent, ChildColumn(parent_table), self);
+    AddToInsertedRow(parent_table, row.parent, ChildColumn(row.table), self);
   } else {
-    attach_[{parent_table, parent->uuid}].push_back(self);
+    attach_[{row.table, parent->uuid}].push_back(self);
   }
 }
 
@@ -281,7 +281,7 @@ void TxnBuilder::Delete(NbTable table, const ovsdb::Uuid& uuid, TxnCounts& count
   }
   // A port row goes when no router or switch references it any more (garbage collection).
   if (std::optional<ovsdb::Uuid> parent = index_.ParentOf(uuid)) {
-    detach_[{ParentTable(table), *parent}].push_back(uuid);
+    detach_[{table, *parent}].push_back(uuid);
   }
 }
 
@@ -297,10 +297,12 @@ nlohmann::json TxnBuilder::Build() {
                                      {column, mutator, ovsdb::Datum::Set(refs).ToJson()})})}});
   };
   for (const auto& [parent, children] : detach_) {
-    mutate(parent.first, parent.second, ChildColumn(parent.first), "delete", children);
+    mutate(ParentTable(parent.first), parent.second, ChildColumn(parent.first), "delete",
+           children);
   }
   for (const auto& [parent, children] : attach_) {
-    mutate(parent.first, parent.second, ChildColumn(parent.first), "insert", children);
+    mutate(ParentTable(parent.first), parent.second, ChildColumn(parent.first), "insert",
+           children);
   }
   for (const auto& [group, ports] : leave_) {
     mutate(NbTable::kPortGroup, group, kMembersColumn, "delete", ports);

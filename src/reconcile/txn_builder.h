@@ -97,7 +97,8 @@ class TxnBuilder {
   int next_name_ = 0;
   // (table, name) of rows inserted here -> their uuid-name and op index.
   std::map<std::pair<NbTable, std::string>, std::pair<std::string, size_t>> inserted_;
-  // Children to add to / remove from existing parents.
+  // Children to add to / remove from existing parents, by (child table, parent uuid): the
+  // child's table names the parent's column.
   std::map<std::pair<NbTable, ovsdb::Uuid>, std::vector<ovsdb::Atom>> attach_;
   std::map<std::pair<NbTable, ovsdb::Uuid>, std::vector<ovsdb::Atom>> detach_;
   // Switch ports to add to / remove from existing port groups.

@@ -51,7 +51,11 @@ absl::Status ExternalNetworkService::Delete(const RequestContext& ctx, const std
   PN_RETURN_IF_ERROR(
       core_.DeleteGuarded(ctx, "DeleteExternalNetwork", Kind::kExternalNetwork, network.meta,
                           {{keys::Children(keys::Relation::kNetworkFloatingIps, id),
-                            absl::StrCat("external network ", id, " still has floating IPs")}}));
+                            absl::StrCat("external network ", id, " still has floating IPs")},
+                           {keys::Children(keys::Relation::kNetworkGateways, id),
+                            absl::StrCat("external network ", id,
+                                         " is still the gateway of VPCs; clear their gateways "
+                                         "first")}}));
   if (!ctx.validate_only) {
     core_.ipam().Forget(id);
     LOG_INFO("external network deleted id={}", id);

@@ -44,21 +44,12 @@ absl::StatusOr<std::optional<model::FloatingIp>> FloatingIpService::TryCreate(
 
   // The port side first: it needs no allocation, so its errors cost nothing to undo.
   if (!spec.port_id.empty()) {
-    PN_ASSIGN_OR_RETURN(IpAddress fixed,
-                        SelectPortAddress(ctx, scope, spec.port_id, spec.fixed_ip_address));
+    PN_ASSIGN_OR_RETURN(Target target, SelectTarget(ctx, scope, network.meta.id, spec.port_id,
+                                                    spec.fixed_ip_address));
+    PN_RETURN_IF_ERROR(AddMapping(fip.meta.id, spec.port_id, target, txn));
     fip.port_id = spec.port_id;
-    fip.fixed_ip = fixed;
-    const std::string mapping =
-        keys::Child(Relation::kPortFloatingIps, spec.port_id, fixed.ToString());
-    PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> taken, core_.store().Get(mapping));
-    if (taken.has_value()) {
-      return FieldError(absl::StatusCode::kAlreadyExists, "floating_ip.port_id",
-                        absl::StrCat(fixed.ToString(), " of port ", spec.port_id,
-                                     " already has floating IP ", taken->value));
-    }
-    txn.compares.push_back(Compare::Exists(keys::Object(Kind::kPort, spec.port_id)));
-    txn.compares.push_back(Compare::Absent(mapping));
-    txn.ops.push_back(Op::Put(mapping, fip.meta.id));
+    fip.fixed_ip = target.fixed_ip;
+    fip.vpc_id = target.vpc_id;
   }
 
   bool proposed = false;
@@ -117,10 +108,9 @@ absl::StatusOr<std::optional<model::FloatingIp>> FloatingIpService::TryCreate(
   return std::optional<model::FloatingIp>();
 }
 
-absl::StatusOr<IpAddress> FloatingIpService::SelectPortAddress(const RequestContext& ctx,
-                                                               const auth::Scope& scope,
-                                                               const std::string& port_id,
-                                                               const std::string& fixed_ip) {
+absl::StatusOr<FloatingIpService::Target> FloatingIpService::SelectTarget(
+    const RequestContext& ctx, const auth::Scope& scope, const std::string& network_id,
+    const std::string& port_id, const std::string& fixed_ip) {
   PN_ASSIGN_OR_RETURN(
       model::Port port,
       core_.LoadVisible<model::Port>(ctx.principal, Kind::kPort, port_id, "floating_ip.port_id"));
@@ -128,13 +118,55 @@ absl::StatusOr<IpAddress> FloatingIpService::SelectPortAddress(const RequestCont
     return FieldError(absl::StatusCode::kNotFound, "floating_ip.port_id",
                       absl::StrCat("port ", port_id, " not found"));
   }
+  std::optional<IpAddress> selected;
   for (const IpAddress& ip : port.fixed_ips) {
-    if (fixed_ip.empty() ? ip.is_v4() : ip.ToString() == fixed_ip) return ip;
+    if (fixed_ip.empty() ? ip.is_v4() : ip.ToString() == fixed_ip) {
+      selected = ip;
+      break;
+    }
   }
-  return fixed_ip.empty()
-             ? InvalidField("floating_ip.port_id", "the port has no IPv4 address")
-             : InvalidField("floating_ip.fixed_ip_address",
-                            absl::StrCat(fixed_ip, " is not an address of port ", port_id));
+  if (!selected) {
+    return fixed_ip.empty()
+               ? InvalidField("floating_ip.port_id", "the port has no IPv4 address")
+               : InvalidField("floating_ip.fixed_ip_address",
+                              absl::StrCat(fixed_ip, " is not an address of port ", port_id));
+  }
+  if (!selected->is_v4()) {
+    return InvalidField("floating_ip.fixed_ip_address",
+                        absl::StrCat(selected->ToString(), " is not IPv4: floating IPs are NAT, "
+                                                           "and IPv6 needs none"));
+  }
+  PN_ASSIGN_OR_RETURN(std::optional<model::Vpc> vpc, core_.Load<model::Vpc>(Kind::kVpc, port.vpc_id));
+  if (!vpc.has_value()) {
+    return FieldError(absl::StatusCode::kNotFound, "floating_ip.port_id",
+                      absl::StrCat("port ", port_id, " not found"));
+  }
+  if (!vpc->gateway.has_value() || vpc->gateway->external_network_id != network_id) {
+    return FieldError(
+        absl::StatusCode::kFailedPrecondition, "floating_ip.port_id",
+        absl::StrCat("the port's VPC ", vpc->meta.id, " has no gateway on external network ",
+                     network_id, ": attach one first (UpdateVpc, field gateway)"));
+  }
+  return Target{*selected, vpc->meta.id, vpc->meta.revision};
+}
+
+absl::Status FloatingIpService::AddMapping(const std::string& fip_id, const std::string& port_id,
+                                           const Target& target, store::Txn& txn) {
+  const std::string mapping =
+      keys::Child(Relation::kPortFloatingIps, port_id, target.fixed_ip.ToString());
+  PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> taken, core_.store().Get(mapping));
+  if (taken.has_value() && taken->value != fip_id) {
+    return FieldError(absl::StatusCode::kAlreadyExists, "floating_ip.port_id",
+                      absl::StrCat(target.fixed_ip.ToString(), " of port ", port_id,
+                                   " already has floating IP ", taken->value));
+  }
+  txn.compares.push_back(Compare::Exists(keys::Object(Kind::kPort, port_id)));
+  txn.compares.push_back(
+      Compare::ModRevisionIs(keys::Object(Kind::kVpc, target.vpc_id), target.vpc_revision));
+  txn.compares.push_back(Compare::Absent(mapping));
+  txn.ops.push_back(Op::Put(mapping, fip_id));
+  txn.ops.push_back(Op::Put(keys::Child(Relation::kVpcFloatingIps, target.vpc_id, fip_id), ""));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<model::FloatingIp> FloatingIpService::Update(const RequestContext& ctx,
@@ -151,36 +183,36 @@ absl::StatusOr<model::FloatingIp> FloatingIpService::Update(const RequestContext
         if (port_id.empty() && update.fixed_ip_address.value_or("") != "") {
           return InvalidField("floating_ip.fixed_ip_address", "needs a port_id");
         }
-        std::optional<IpAddress> fixed;
+        std::optional<Target> target;
         if (!port_id.empty()) {
           if (!IsUuid(port_id)) {
             return InvalidField("floating_ip.port_id",
                                 absl::StrCat("'", port_id, "' is not a port id"));
           }
-          PN_ASSIGN_OR_RETURN(
-              fixed, SelectPortAddress(ctx, {fip.meta.org_id, fip.meta.project_id}, port_id,
-                                       update.fixed_ip_address.value_or("")));
+          PN_ASSIGN_OR_RETURN(target,
+                              SelectTarget(ctx, {fip.meta.org_id, fip.meta.project_id},
+                                           fip.external_network_id, port_id,
+                                           update.fixed_ip_address.value_or("")));
         }
+        const std::optional<IpAddress> fixed =
+            target ? std::optional<IpAddress>(target->fixed_ip) : std::nullopt;
         if (fip.port_id == port_id && fip.fixed_ip == fixed) return txn;  // no change
         if (fip.fixed_ip.has_value()) {
           txn.ops.push_back(Op::Delete(
               keys::Child(Relation::kPortFloatingIps, fip.port_id, fip.fixed_ip->ToString())));
-        }
-        if (fixed.has_value()) {
-          const std::string mapping =
-              keys::Child(Relation::kPortFloatingIps, port_id, fixed->ToString());
-          PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> taken, core_.store().Get(mapping));
-          if (taken.has_value()) {
-            return FieldError(absl::StatusCode::kAlreadyExists, "floating_ip.port_id",
-                              absl::StrCat(fixed->ToString(), " of port ", port_id,
-                                           " already has floating IP ", taken->value));
+          // A move between two ports of one VPC keeps the VPC's index key (AddMapping puts it
+          // again): a transaction names a key once, as etcd requires.
+          if (!target || target->vpc_id != fip.vpc_id) {
+            txn.ops.push_back(
+                Op::Delete(keys::Child(Relation::kVpcFloatingIps, fip.vpc_id, fip.meta.id)));
           }
-          txn.compares.push_back(Compare::Exists(keys::Object(Kind::kPort, port_id)));
-          txn.compares.push_back(Compare::Absent(mapping));
-          txn.ops.push_back(Op::Put(mapping, fip.meta.id));
         }
-        fip.port_id = fixed.has_value() ? port_id : "";
+        if (target.has_value()) {
+          PN_RETURN_IF_ERROR(AddMapping(fip.meta.id, port_id, *target, txn));
+        }
+        fip.port_id = target ? port_id : "";
         fip.fixed_ip = fixed;
+        fip.vpc_id = target ? target->vpc_id : "";
         return txn;
       });
 }
@@ -218,6 +250,7 @@ absl::Status FloatingIpService::Delete(const RequestContext& ctx, const std::str
   if (fip.fixed_ip.has_value()) {
     txn.ops.push_back(
         Op::Delete(keys::Child(Relation::kPortFloatingIps, fip.port_id, fip.fixed_ip->ToString())));
+    txn.ops.push_back(Op::Delete(keys::Child(Relation::kVpcFloatingIps, fip.vpc_id, id)));
   }
   PN_ASSIGN_OR_RETURN(store::TxnResult result,
                       core_.Commit(ctx, "DeleteFloatingIp", std::move(txn)));

@@ -20,10 +20,11 @@ class FloatingIpServiceTest : public ServiceTest {
                  .floating_ip_pools = {{"203.0.113.10", "203.0.113.12"}}});
     ASSERT_TRUE(net.ok()) << net.status();
     net_ = *net;
-    model::Vpc vpc = MakeVpc(alice_);
-    subnet_ = MakeSubnet(alice_, vpc.meta.id, "10.0.1.0/24");
+    vpc_ = MakeVpc(alice_);
+    subnet_ = MakeSubnet(alice_, vpc_.meta.id, "10.0.1.0/24");
   }
   model::ExternalNetwork net_;
+  model::Vpc vpc_;
   model::Subnet subnet_;
 };
 
@@ -68,12 +69,20 @@ TEST_F(FloatingIpServiceTest, AllocatesFromPoolsUntilExhausted) {
 
 TEST_F(FloatingIpServiceTest, AssociatesWithOwnPortOncePerAddress) {
   model::Port port = MakePort(alice_, subnet_.meta.id);
+  // Without a gateway the VPC's router has no way to the external network.
+  EXPECT_THAT(FailsWithoutChange([&] {
+                return svc().floating_ips.Create(
+                    alice_, {.external_network_id = net_.meta.id, .port_id = port.meta.id});
+              }),
+              HasFieldError(absl::StatusCode::kFailedPrecondition, "floating_ip.port_id"));
+  AttachGateway(alice_, vpc_.meta.id, net_.meta.id);
   absl::StatusOr<model::FloatingIp> fip =
       svc().floating_ips.Create(alice_, {.external_network_id = net_.meta.id,
                                          .floating_ip_address = "203.0.113.50",
                                          .port_id = port.meta.id});
   ASSERT_TRUE(fip.ok()) << fip.status();
   EXPECT_EQ(fip->fixed_ip->ToString(), "10.0.1.2");
+  EXPECT_EQ(fip->vpc_id, vpc_.meta.id);
   EXPECT_THAT(FailsWithoutChange([&] {
                 return svc().floating_ips.Create(
                     alice_, {.external_network_id = net_.meta.id, .port_id = port.meta.id});
@@ -101,7 +110,13 @@ TEST_F(FloatingIpServiceTest, AssociatesWithOwnPortOncePerAddress) {
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_TRUE(after->port_id.empty());
   EXPECT_FALSE(after->fixed_ip.has_value());
+  EXPECT_TRUE(after->vpc_id.empty());
   ASSERT_TRUE(svc().floating_ips.Delete(alice_, fip->meta.id).ok());
+  // The gateway still holds an address of the network.
+  EXPECT_THAT(
+      FailsWithoutChange([&] { return svc().external_networks.Delete(admin_, net_.meta.id); }),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("gateway of VPCs")));
+  ASSERT_TRUE(svc().vpcs.Update(alice_, vpc_.meta.id, "", {.gateway = std::optional<model::VpcGatewaySpec>()}).ok());
   EXPECT_TRUE(svc().external_networks.Delete(admin_, net_.meta.id).ok());
 }
 

@@ -45,7 +45,13 @@ enum class Relation {
   kGroupPorts,
   kGroupReferences,
   kPortFloatingIps,
-  kNetworkFloatingIps
+  kNetworkFloatingIps,
+  // VPCs with a gateway on an external network, and the floating IPs a VPC's router NATs: an
+  // external network keeps its VPCs, a gateway its floating IPs.
+  kNetworkGateways,
+  kVpcFloatingIps,
+  // Subnets holding the next hop of a VPC static route (child: the VPC).
+  kSubnetRoutes
 };
 inline absl::string_view RelationName(Relation r) {
   switch (r) {
@@ -61,6 +67,12 @@ inline absl::string_view RelationName(Relation r) {
       return "port_floating_ips";
     case Relation::kNetworkFloatingIps:
       return "network_floating_ips";
+    case Relation::kNetworkGateways:
+      return "network_gateways";
+    case Relation::kVpcFloatingIps:
+      return "vpc_floating_ips";
+    case Relation::kSubnetRoutes:
+      return "subnet_routes";
   }
   return "unknown";
 }

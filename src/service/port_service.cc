@@ -375,8 +375,11 @@ absl::StatusOr<std::optional<bool>> PortService::TryDelete(const RequestContext&
     if (!fip.has_value()) continue;
     txn.compares.push_back(
         Compare::ModRevisionIs(keys::Object(Kind::kFloatingIp, fip->meta.id), fip->meta.revision));
+    txn.ops.push_back(
+        Op::Delete(keys::Child(Relation::kVpcFloatingIps, fip->vpc_id, fip->meta.id)));
     fip->port_id.clear();
     fip->fixed_ip.reset();
+    fip->vpc_id.clear();
     fip->meta.updated_at = core_.clock().Now();
     txn.ops.push_back(Op::Put(keys::Object(Kind::kFloatingIp, fip->meta.id), model::Encode(*fip)));
   }

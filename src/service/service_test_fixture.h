@@ -68,6 +68,14 @@ class ServiceTest : public ::testing::Test {
     EXPECT_TRUE(subnet.ok()) << subnet.status();
     return subnet.ok() ? *subnet : model::Subnet{};
   }
+  // Attaches the VPC to `network_id` through a gateway (SNAT on).
+  model::Vpc AttachGateway(const RequestContext& ctx, const std::string& vpc_id,
+                           const std::string& network_id) {
+    absl::StatusOr<model::Vpc> vpc = svc().vpcs.Update(
+        ctx, vpc_id, "", {.gateway = model::VpcGatewaySpec{.external_network_id = network_id}});
+    EXPECT_TRUE(vpc.ok()) << vpc.status();
+    return vpc.ok() ? *vpc : model::Vpc{};
+  }
   model::Port MakePort(const RequestContext& ctx, const std::string& subnet_id) {
     absl::StatusOr<model::Port> port = svc().ports.Create(ctx, {.subnet_id = subnet_id});
     EXPECT_TRUE(port.ok()) << port.status();

@@ -18,27 +18,27 @@ TEST_F(UpdateTest, EtagGuardsAgainstLostUpdates) {
   model::Vpc vpc = MakeVpc(alice_);
   const std::string etag = absl::StrCat(vpc.meta.revision);
   absl::StatusOr<model::Vpc> renamed = svc().vpcs.Update(
-      alice_, vpc.meta.id, etag, {.name = "prod", .labels = model::Labels{{"env", "prod"}}});
+      alice_, vpc.meta.id, etag, {.meta = {.name = "prod", .labels = model::Labels{{"env", "prod"}}}});
   ASSERT_TRUE(renamed.ok()) << renamed.status();
   EXPECT_EQ(renamed->meta.name, "prod");
   EXPECT_GT(renamed->meta.revision, vpc.meta.revision);
   EXPECT_EQ(svc().vpcs.Get(alice_, vpc.meta.id)->meta.labels.at("env"), "prod");
   // The second writer still holds the old etag: refused, nothing changes.
   EXPECT_THAT(FailsWithoutChange([&] {
-                return svc().vpcs.Update(alice_, vpc.meta.id, etag, {.name = "staging"});
+                return svc().vpcs.Update(alice_, vpc.meta.id, etag, {.meta = {.name = "staging"}});
               }),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("is stale")));
-  EXPECT_TRUE(svc().vpcs.Update(alice_, vpc.meta.id, "", {.name = "staging"}).ok());
+  EXPECT_TRUE(svc().vpcs.Update(alice_, vpc.meta.id, "", {.meta = {.name = "staging"}}).ok());
   EXPECT_THAT(FailsWithoutChange([&] {
                 return svc().vpcs.Update(alice_, vpc.meta.id, "",
-                                         {.labels = model::Labels{{"bad key", ""}}});
+                                         {.meta = {.labels = model::Labels{{"bad key", ""}}}});
               }),
               HasFieldError(absl::StatusCode::kInvalidArgument, "vpc.labels[bad key]"));
   EXPECT_THAT(
-      FailsWithoutChange([&] { return svc().vpcs.Update(bob_, vpc.meta.id, "", {.name = "x"}); }),
+      FailsWithoutChange([&] { return svc().vpcs.Update(bob_, vpc.meta.id, "", {.meta = {.name = "x"}}); }),
       HasFieldError(absl::StatusCode::kNotFound, "vpc_id"));
   EXPECT_THAT(
-      FailsWithoutChange([&] { return svc().vpcs.Update(rita_, vpc.meta.id, "", {.name = "x"}); }),
+      FailsWithoutChange([&] { return svc().vpcs.Update(rita_, vpc.meta.id, "", {.meta = {.name = "x"}}); }),
       StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("may not change")));
 }
 
@@ -155,6 +155,7 @@ TEST_F(UpdateTest, FloatingIpAssociateMoveDisassociate) {
       admin_, {.cidr = "203.0.113.0/24", .gateway_ip = "203.0.113.1", .physical_network = "p"});
   model::Vpc vpc = MakeVpc(alice_);
   model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.1.0/24");
+  AttachGateway(alice_, vpc.meta.id, net.meta.id);
   model::Port a = MakePort(alice_, subnet.meta.id);
   model::Port b = MakePort(alice_, subnet.meta.id);
   model::FloatingIp fip = *svc().floating_ips.Create(alice_, {.external_network_id = net.meta.id});
