@@ -77,7 +77,8 @@ TEST_F(VifPluggerTest, PlugPutsTheNicOnBrIntWithItsIdsAndUnplugTakesItOff) {
 
   ASSERT_THAT(plugger_->Unplug("tap1", false), IsOk());
   EXPECT_EQ(Vsctl({"list-ports", "br-int"}), "");
-  EXPECT_EQ(Vsctl({"--columns=name", "--bare", "list", "Interface"}), "br-int");
+  // The interface row is gone too, not only the port.
+  EXPECT_EQ(Vsctl({"--columns=name", "--bare", "find", "Interface", "name=tap1"}), "");
 }
 
 TEST_F(VifPluggerTest, PluggingAgainUpdatesOurIdsInPlaceAndKeepsEveryOtherKey) {

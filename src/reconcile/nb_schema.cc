@@ -57,6 +57,8 @@ bool HasNameColumn(NbTable table) {
   }
 }
 
+bool HoldsStrongRootReferences(NbTable table) { return table == NbTable::kLogicalRouterPort; }
+
 bool IsMutatedMap(NbTable table, absl::string_view column) {
   return table == NbTable::kDns && column == "records";
 }

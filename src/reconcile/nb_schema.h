@@ -62,6 +62,10 @@ absl::string_view ChildColumn(NbTable child);
 inline constexpr absl::string_view kRowNameKey = "plasmanet:row";
 bool HasNameColumn(NbTable table);
 
+// Non-root tables whose rows may hold strong references to root rows (a router port's
+// ha_chassis_group): deleted explicitly, not left to garbage collection (see TxnBuilder).
+bool HoldsStrongRootReferences(NbTable table);
+
 // Map columns that may be large and change a few keys at a time (DNS.records: every named port
 // of a VPC): the reconciler changes them by mutation, key by key, never by rewriting the map.
 bool IsMutatedMap(NbTable table, absl::string_view column);

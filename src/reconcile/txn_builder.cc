@@ -280,8 +280,14 @@ void TxnBuilder::Delete(NbTable table, const ovsdb::Uuid& uuid, TxnCounts& count
     return;
   }
   // A port row goes when no router or switch references it any more (garbage collection).
-  if (std::optional<ovsdb::Uuid> parent = index_.ParentOf(uuid)) {
-    detach_[{table, *parent}].push_back(uuid);
+  std::optional<ovsdb::Uuid> parent = index_.ParentOf(uuid);
+  if (!parent) return;
+  detach_[{table, *parent}].push_back(uuid);
+  // ovsdb-server checks strong references before it collects garbage: a gateway port that
+  // would only be collected still holds its HA_Chassis_Group, whose deletion in the same
+  // transaction is then refused. Deleting the port outright drops the reference in time.
+  if (HoldsStrongRootReferences(table)) {
+    ops_.push_back({{"op", "delete"}, {"table", NbTableName(table)}, {"where", WhereUuid(uuid)}});
   }
 }
 

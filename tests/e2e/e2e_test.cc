@@ -36,7 +36,8 @@ void E2eTest::SetUp() {
   tokens_path_ = sandbox_->dir() + "/tokens";
   std::ofstream(tokens_path_) << kAcme << " acme web member\n"
                               << kGlobex << " globex shop member\n"
-                              << kVmService << " * * service\n";
+                              << kVmService << " * * service\n"
+                              << kAdmin << " * * admin\n";
   daemon_ = std::make_unique<testing::PlasmanetdProcess>(sandbox_->dir() + "/plasmanetd.log");
   ASSERT_NO_FATAL_FAILURE(StartDaemon());
 }
@@ -61,6 +62,8 @@ void E2eTest::StartDaemon(bool with_ovn) {
   subnets_ = v1::SubnetService::NewStub(channel_);
   ports_ = v1::PortService::NewStub(channel_);
   groups_ = v1::SecurityGroupService::NewStub(channel_);
+  networks_ = v1::ExternalNetworkService::NewStub(channel_);
+  fips_ = v1::FloatingIpService::NewStub(channel_);
 }
 
 void E2eTest::StopDaemon() {
@@ -71,6 +74,8 @@ void E2eTest::StopDaemon() {
   subnets_.reset();
   ports_.reset();
   groups_.reset();
+  networks_.reset();
+  fips_.reset();
   channel_.reset();
   const absl::Status stopped = daemon_->Stop();
   EXPECT_TRUE(stopped.ok()) << stopped;
@@ -335,6 +340,97 @@ bool E2eTest::WaitProbe(const testing::VmNamespace& from, testing::Protocol prot
       timeout, absl::Milliseconds(50));
 }
 
+std::string E2eTest::CreateExternalNetwork(const std::string& name, const std::string& cidr,
+                                           const std::string& gateway_ip,
+                                           const std::string& pool_first,
+                                           const std::string& pool_last) {
+  v1::CreateExternalNetworkRequest request;
+  v1::ExternalNetwork* network = request.mutable_external_network();
+  network->mutable_metadata()->set_name(name);
+  network->set_cidr(cidr);
+  network->set_gateway_ip(gateway_ip);
+  network->set_physical_network(kPhysnet);
+  v1::AddressRange* pool = network->add_floating_ip_pools();
+  pool->set_start(pool_first);
+  pool->set_end(pool_last);
+  v1::ExternalNetwork created;
+  const grpc::Status status = Call(networks_, &v1::ExternalNetworkService::Stub::CreateExternalNetwork,
+                                   kAdmin, request, &created);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return created.metadata().id();
+}
+
+v1::Vpc E2eTest::SetGateway(const char* token, const std::string& vpc_id,
+                            const std::string& network_id, bool snat) {
+  v1::UpdateVpcRequest request;
+  request.mutable_vpc()->mutable_metadata()->set_id(vpc_id);
+  if (!network_id.empty()) {
+    request.mutable_vpc()->mutable_gateway()->set_external_network_id(network_id);
+    request.mutable_vpc()->mutable_gateway()->set_enable_snat(snat);
+  }
+  request.mutable_update_mask()->add_paths("gateway");
+  v1::Vpc vpc;
+  const grpc::Status status = Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, token, request, &vpc);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return vpc;
+}
+
+v1::Vpc E2eTest::SetRoutes(const char* token, const std::string& vpc_id,
+                           const std::vector<std::pair<std::string, std::string>>& routes) {
+  v1::UpdateVpcRequest request;
+  request.mutable_vpc()->mutable_metadata()->set_id(vpc_id);
+  for (const auto& [destination, nexthop] : routes) {
+    v1::StaticRoute* route = request.mutable_vpc()->add_static_routes();
+    route->set_destination(destination);
+    route->set_nexthop(nexthop);
+  }
+  request.mutable_update_mask()->add_paths("static_routes");
+  v1::Vpc vpc;
+  const grpc::Status status = Call(vpcs_, &v1::VpcService::Stub::UpdateVpc, token, request, &vpc);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return vpc;
+}
+
+v1::FloatingIp E2eTest::CreateFloatingIp(const char* token, const std::string& network_id,
+                                         const std::string& port_id) {
+  v1::CreateFloatingIpRequest request;
+  request.mutable_floating_ip()->set_external_network_id(network_id);
+  request.mutable_floating_ip()->set_port_id(port_id);
+  v1::FloatingIp fip;
+  const grpc::Status status =
+      Call(fips_, &v1::FloatingIpService::Stub::CreateFloatingIp, token, request, &fip);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return fip;
+}
+
+v1::FloatingIp E2eTest::AssociateFloatingIp(const char* token, const std::string& fip_id,
+                                            const std::string& port_id) {
+  v1::UpdateFloatingIpRequest request;
+  request.mutable_floating_ip()->mutable_metadata()->set_id(fip_id);
+  request.mutable_floating_ip()->set_port_id(port_id);
+  request.mutable_update_mask()->add_paths("port_id");
+  v1::FloatingIp fip;
+  const grpc::Status status =
+      Call(fips_, &v1::FloatingIpService::Stub::UpdateFloatingIp, token, request, &fip);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return fip;
+}
+
+std::unique_ptr<testing::VmNamespace> E2eTest::StartOutsideHost(const std::string& name,
+                                                                const std::string& address) {
+  absl::StatusOr<std::unique_ptr<testing::VmNamespace>> host =
+      testing::VmNamespace::Create(*sandbox_, name, {.addresses = {address}});
+  EXPECT_TRUE(host.ok()) << host.status();
+  if (!host.ok()) return nullptr;
+  const absl::Status serving = (*host)->StartProbeServer(kProbePort);
+  EXPECT_TRUE(serving.ok()) << serving;
+  absl::StatusOr<testing::ProcessResult> added = sandbox_->Run(
+      {"ovs-vsctl", "--db=" + sandbox_->ovs_remote(), "add-port", "br-ex", (*host)->host_ifname()});
+  EXPECT_TRUE(added.ok() && added->exit_code == 0)
+      << (added.ok() ? added->stderr_text : added.status().ToString());
+  return std::move(*host);
+}
+
 std::string E2eTest::Diagnostics() const {
   std::string out = "\n== plasmanetd log (tail)\n";
   if (daemon_) absl::StrAppend(&out, daemon_->LogTail());
@@ -345,6 +441,10 @@ std::string E2eTest::Diagnostics() const {
         sandbox_->nb_remote(),
         {"--format=csv", "--columns=direction,priority,match,action", "list", "ACL"});
     absl::StrAppend(&out, "\n== ACLs\n", acls.ok() ? *acls : acls.status().ToString());
+    absl::StatusOr<std::string> nat = testing::RunNbctl(
+        sandbox_->nb_remote(),
+        {"--format=csv", "--columns=type,external_ip,logical_ip,logical_port", "list", "NAT"});
+    absl::StrAppend(&out, "\n== NAT\n", nat.ok() ? *nat : nat.status().ToString());
     absl::StatusOr<testing::ProcessResult> sb =
         sandbox_->Run({"ovn-sbctl", "--db=" + sandbox_->sb_remote(), "show"});
     absl::StrAppend(&out, "\n== ovn-sbctl show\n", sb.ok() ? sb->stdout_text : "");

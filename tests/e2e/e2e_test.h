@@ -33,6 +33,10 @@ namespace plasmanet::e2e {
 inline constexpr char kAcme[] = "acme-token-0123456789";      // acme/web member
 inline constexpr char kGlobex[] = "globex-token-01234567";    // globex/shop member
 inline constexpr char kVmService[] = "vmc-token-0123456789";  // the VM service (platform-wide)
+inline constexpr char kAdmin[] = "admin-token-0123456789";    // the platform admin
+
+// The physical network the sandbox maps onto its provider bridge br-ex.
+inline constexpr char kPhysnet[] = "physnet1";
 
 // The port every VM's probe server listens on, TCP and UDP.
 inline constexpr int kProbePort = 7000;
@@ -100,6 +104,28 @@ class E2eTest : public ::testing::Test {
   void SetGroups(const char* token, const std::string& port_id,
                  const std::vector<std::string>& group_ids);
 
+  // An external network on kPhysnet (as the admin), floating and gateway addresses from
+  // `pool_first`..`pool_last`; its id.
+  std::string CreateExternalNetwork(const std::string& name, const std::string& cidr,
+                                    const std::string& gateway_ip, const std::string& pool_first,
+                                    const std::string& pool_last);
+  // Attaches the VPC's gateway to `network_id` (empty: clears it); the updated VPC.
+  v1::Vpc SetGateway(const char* token, const std::string& vpc_id, const std::string& network_id,
+                     bool snat = true);
+  // Replaces the VPC's static routes: (destination, next hop) pairs.
+  v1::Vpc SetRoutes(const char* token, const std::string& vpc_id,
+                    const std::vector<std::pair<std::string, std::string>>& routes);
+  // A floating IP of `network_id`, mapped to `port_id` unless empty.
+  v1::FloatingIp CreateFloatingIp(const char* token, const std::string& network_id,
+                                  const std::string& port_id);
+  // Maps the floating IP to `port_id` (empty: disassociates it).
+  v1::FloatingIp AssociateFloatingIp(const char* token, const std::string& fip_id,
+                                     const std::string& port_id);
+  // A host on the provider network: a namespace whose NIC is plugged into br-ex (no OVN port),
+  // with `address` ("172.24.0.1/24") and a probe server on kProbePort that logs its clients.
+  std::unique_ptr<testing::VmNamespace> StartOutsideHost(const std::string& name,
+                                                         const std::string& address);
+
   // A VM on `port`: a namespace with the port's MAC and address, the subnet's gateway as default
   // route, a probe server on kProbePort; plugged and ACTIVE before it returns.
   std::unique_ptr<testing::VmNamespace> StartVm(const std::string& name, const v1::Port& port,
@@ -145,6 +171,8 @@ class E2eTest : public ::testing::Test {
   std::unique_ptr<v1::SubnetService::Stub> subnets_;
   std::unique_ptr<v1::PortService::Stub> ports_;
   std::unique_ptr<v1::SecurityGroupService::Stub> groups_;
+  std::unique_ptr<v1::ExternalNetworkService::Stub> networks_;
+  std::unique_ptr<v1::FloatingIpService::Stub> fips_;
 
  private:
   std::string tokens_path_;
