@@ -237,8 +237,7 @@ TEST_F(CliTest, VpcGatewayAndStaticRoutes) {
   Result busy = Cli(kAcme, "subnet delete web");
   EXPECT_EQ(busy.exit_code, 1);
   EXPECT_THAT(busy.output, HasSubstr("FAILED_PRECONDITION"));
-  vpc = nlohmann::json::parse(
-      Ok(kAcme, "-o json vpc route remove prod --destination 10.9.0.0/16"));
+  vpc = nlohmann::json::parse(Ok(kAcme, "-o json vpc route remove prod --destination 10.9.0.0/16"));
   EXPECT_FALSE(vpc.contains("static_routes"));
   Ok(kAcme, "subnet delete web");
   vpc = nlohmann::json::parse(Ok(kAcme, "-o json vpc clear-gateway prod"));

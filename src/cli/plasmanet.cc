@@ -248,8 +248,12 @@ std::vector<std::string> Row(const v1::Vpc& v) {
   for (const v1::StaticRoute& r : v.static_routes()) {
     routes.push_back(absl::StrCat(r.destination(), "->", r.nexthop()));
   }
-  return {v.metadata().id(), v.metadata().name(), v.metadata().project_id(),
-          absl::StrJoin(v.cidr_blocks(), ","), gateway, absl::StrJoin(routes, ",")};
+  return {v.metadata().id(),
+          v.metadata().name(),
+          v.metadata().project_id(),
+          absl::StrJoin(v.cidr_blocks(), ","),
+          gateway,
+          absl::StrJoin(routes, ",")};
 }
 std::vector<std::string> Row(const v1::Subnet& s) {
   return {s.metadata().id(), s.metadata().name(), s.vpc_id(),
@@ -467,8 +471,7 @@ int Main(int argc, char** argv) {
   });
   // Static routes: read the VPC, change its list, write it back guarded by the etag, so two
   // concurrent edits cannot lose one another.
-  auto* vpc_route =
-      vpc->add_subcommand("route", "The VPC's static routes")->require_subcommand(1);
+  auto* vpc_route = vpc->add_subcommand("route", "The VPC's static routes")->require_subcommand(1);
   std::string route_destination, route_nexthop;
   const auto edit_routes = [&](bool add) {
     v1::GetVpcRequest get;
@@ -476,7 +479,9 @@ int Main(int argc, char** argv) {
     v1::Vpc v;
     c().Call(c().vpcs, &v1::VpcService::Stub::GetVpc, get, &v);
     auto* routes = v.mutable_static_routes();
-    const auto same = [&](const v1::StaticRoute& r) { return r.destination() == route_destination; };
+    const auto same = [&](const v1::StaticRoute& r) {
+      return r.destination() == route_destination;
+    };
     const auto found = std::find_if(routes->begin(), routes->end(), same);
     if (add) {
       if (found != routes->end()) {
@@ -488,8 +493,8 @@ int Main(int argc, char** argv) {
       r->set_nexthop(route_nexthop);
     } else {
       if (found == routes->end()) {
-        throw Failure{absl::StrCat("NOT_FOUND: vpc ", vpc_target, " has no route to ",
-                                   route_destination)};
+        throw Failure{
+            absl::StrCat("NOT_FOUND: vpc ", vpc_target, " has no route to ", route_destination)};
       }
       routes->erase(found);
     }
@@ -502,8 +507,7 @@ int Main(int argc, char** argv) {
   auto* route_add = vpc_route->add_subcommand("add", "Route a prefix to a next hop in the VPC");
   route_add->add_option("VPC", vpc_target, "VPC id or name")->required();
   route_add->add_option("--destination", route_destination, "Destination CIDR")->required();
-  route_add->add_option("--nexthop", route_nexthop, "Next hop: an address in a subnet")
-      ->required();
+  route_add->add_option("--nexthop", route_nexthop, "Next hop: an address in a subnet")->required();
   route_add->callback([&] { edit_routes(true); });
   auto* route_remove = vpc_route->add_subcommand("remove", "Remove the route to a prefix");
   route_remove->add_option("VPC", vpc_target, "VPC id or name")->required();

@@ -6,6 +6,7 @@
 #include "model/port.h"
 #include "model/security_group.h"
 #include "model/subnet.h"
+#include "model/vpc.h"
 #include "testing/status_matchers.h"
 
 namespace plasmanet::model {
@@ -90,6 +91,43 @@ TEST(JsonCodecTest, SubnetAndGroupRoundTrip) {
   for (size_t i = 0; i < g.rules.size(); ++i) {
     EXPECT_TRUE(gb->rules[i].SameMatch(g.rules[i])) << i;
   }
+}
+
+TEST(JsonCodecTest, VpcGatewayAndStaticRoutesRoundTrip) {
+  Vpc v = *BuildVpc({.name = "prod", .cidr_blocks = {"10.0.0.0/16"}});
+  v.meta.id = "v1";
+  v.meta.org_id = "o";
+  v.meta.project_id = "p";
+  v.gateway = VpcGateway{.external_network_id = "net1",
+                         .external_ip = *IpAddress::Parse("203.0.113.10"),
+                         .snat_enabled = false};
+  v.static_routes =
+      *BuildStaticRoutes({{"192.168.0.0/16", "10.0.1.5"}, {"172.16.0.0/24", "10.0.2.7"}}, v);
+  absl::StatusOr<Vpc> back = Decode<Vpc>(Encode(v));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->cidr_blocks, v.cidr_blocks);
+  EXPECT_EQ(back->gateway, v.gateway);
+  EXPECT_EQ(back->static_routes, v.static_routes);
+
+  v.gateway->snat_enabled = true;
+  back = Decode<Vpc>(Encode(v));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->gateway, v.gateway);
+}
+
+TEST(JsonCodecTest, VpcWithoutGatewayStoresNoKeysAndOldVpcsDecode) {
+  Vpc v = *BuildVpc({.cidr_blocks = {"10.0.0.0/16"}});
+  v.meta = {.id = "v1", .org_id = "o", .project_id = "p"};
+  const std::string text = Encode(v);
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("gateway")));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("static_routes")));
+  // A VPC stored before gateways and routes existed.
+  absl::StatusOr<Vpc> old =
+      Decode<Vpc>(R"({"id":"v","org_id":"o","project_id":"p","created_at":"2020-01-01T00:00:00Z",
+                     "updated_at":"2020-01-01T00:00:00Z","cidr_blocks":["10.0.0.0/8"]})");
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_FALSE(old->gateway.has_value());
+  EXPECT_TRUE(old->static_routes.empty());
 }
 
 TEST(JsonCodecTest, CorruptValueIsDataLoss) {

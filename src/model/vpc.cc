@@ -53,8 +53,8 @@ absl::StatusOr<Vpc> BuildVpc(const VpcSpec& spec) {
   return vpc;
 }
 
-absl::StatusOr<std::vector<StaticRoute>> BuildStaticRoutes(const std::vector<StaticRouteSpec>& specs,
-                                                           const Vpc& vpc) {
+absl::StatusOr<std::vector<StaticRoute>> BuildStaticRoutes(
+    const std::vector<StaticRouteSpec>& specs, const Vpc& vpc) {
   if (specs.size() > kMaxStaticRoutes) {
     return InvalidField("vpc.static_routes",
                         absl::StrCat("at most ", kMaxStaticRoutes, " routes are allowed"));
@@ -66,9 +66,9 @@ absl::StatusOr<std::vector<StaticRoute>> BuildStaticRoutes(const std::vector<Sta
                         ParsePrefixField(field + ".destination", specs[i].destination));
     PN_ASSIGN_OR_RETURN(IpAddress nexthop, ParseIpField(field + ".nexthop", specs[i].nexthop));
     if (destination.family() != nexthop.family()) {
-      return InvalidField(field, absl::StrCat("destination ", destination.ToString(),
-                                              " and next hop ", nexthop.ToString(),
-                                              " are of different families"));
+      return InvalidField(field,
+                          absl::StrCat("destination ", destination.ToString(), " and next hop ",
+                                       nexthop.ToString(), " are of different families"));
     }
     if (destination.length() == 0) {
       return InvalidField(field + ".destination",

@@ -14,7 +14,6 @@
 
 namespace plasmanet::model {
 
-
 // A route on the VPC's router: traffic to `destination` goes to `nexthop`, an address in one
 // of the VPC's subnets (an appliance VM: firewall, VPN endpoint). More specific than a subnet,
 // a route wins over it; the subnets' own routes stay for everything else.
@@ -77,7 +76,7 @@ inline constexpr size_t kMaxStaticRoutes = 64;
 // once, no default route (the gateway owns 0.0.0.0/0 and ::/0), the next hop inside one of the
 // VPC's blocks. Whether the next hop is in a subnet is the service's check (it reads them).
 // INVALID_ARGUMENT names the field: "vpc.static_routes[2].nexthop: ...".
-absl::StatusOr<std::vector<StaticRoute>> BuildStaticRoutes(const std::vector<StaticRouteSpec>& specs,
-                                                           const Vpc& vpc);
+absl::StatusOr<std::vector<StaticRoute>> BuildStaticRoutes(
+    const std::vector<StaticRouteSpec>& specs, const Vpc& vpc);
 
 }  // namespace plasmanet::model

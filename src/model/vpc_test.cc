@@ -65,5 +65,78 @@ TEST(VpcTest, RefusesLongNamesAndBadLabels) {
               HasFieldError(kInvalid, "vpc.labels"));
 }
 
+// A dual-stack VPC whose routes point at an appliance in 10.0.1.0/24 or fd00::/48.
+Vpc RoutedVpc() { return *BuildVpc({.cidr_blocks = {"10.0.0.0/16", "fd00::/48"}}); }
+
+TEST(VpcTest, StaticRoutesParseInOrder) {
+  absl::StatusOr<std::vector<StaticRoute>> routes = BuildStaticRoutes(
+      {{"192.168.0.0/16", "10.0.1.5"}, {"172.16.0.0/24", "10.0.2.7"}, {"fd99::/64", "fd00::5"}},
+      RoutedVpc());
+  ASSERT_TRUE(routes.ok()) << routes.status();
+  ASSERT_EQ(routes->size(), 3u);
+  EXPECT_EQ((*routes)[0].destination.ToString(), "192.168.0.0/16");
+  EXPECT_EQ((*routes)[0].nexthop.ToString(), "10.0.1.5");
+  EXPECT_EQ((*routes)[1].destination.ToString(), "172.16.0.0/24");
+  EXPECT_EQ((*routes)[1].nexthop.ToString(), "10.0.2.7");
+  EXPECT_EQ((*routes)[2].destination.ToString(), "fd99::/64");
+  EXPECT_EQ((*routes)[2].nexthop.ToString(), "fd00::5");
+  // A host route is a route too.
+  EXPECT_TRUE(BuildStaticRoutes({{"198.51.100.7/32", "10.0.1.5"}}, RoutedVpc()).ok());
+  // No routes at all: fine (replacing the routes with none clears them).
+  absl::StatusOr<std::vector<StaticRoute>> none = BuildStaticRoutes({}, RoutedVpc());
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(VpcTest, RefusesBadStaticRoutesNamingTheField) {
+  struct Case {
+    std::vector<StaticRouteSpec> routes;
+    std::string field;
+    std::string reason;
+  };
+  const Case cases[] = {
+      {{{"banana", "10.0.1.5"}}, "vpc.static_routes[0].destination", "CIDR notation"},
+      {{{"192.168.0.1/16", "10.0.1.5"}}, "vpc.static_routes[0].destination", "host bits"},
+      {{{"192.168.0.0/16", "10.0.1"}}, "vpc.static_routes[0].nexthop", ""},
+      {{{"192.168.0.0/16", ""}}, "vpc.static_routes[0].nexthop", ""},
+      {{{"192.168.0.0/16", "fd00::5"}}, "vpc.static_routes[0]", "different families"},
+      {{{"fd99::/64", "10.0.1.5"}}, "vpc.static_routes[0]", "different families"},
+      {{{"0.0.0.0/0", "10.0.1.5"}}, "vpc.static_routes[0].destination", "default route"},
+      {{{"::/0", "fd00::5"}}, "vpc.static_routes[0].destination", "default route"},
+      {{{"192.168.0.0/16", "10.1.0.5"}}, "vpc.static_routes[0].nexthop", "outside the VPC's"},
+      {{{"fd99::/64", "fd01::5"}}, "vpc.static_routes[0].nexthop", "outside the VPC's IPv6"},
+      {{{"192.168.0.0/16", "10.0.1.5"}, {"192.168.0.0/16", "10.0.1.6"}},
+       "vpc.static_routes[1].destination",
+       "given twice"},
+      {{{"192.168.0.0/16", "10.0.1.5"}, {"172.16.0.0/12", "192.168.0.1"}},
+       "vpc.static_routes[1].nexthop",
+       "outside"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field + " " + c.reason);
+    absl::StatusOr<std::vector<StaticRoute>> routes = BuildStaticRoutes(c.routes, RoutedVpc());
+    EXPECT_THAT(routes, HasFieldError(kInvalid, c.field));
+    EXPECT_THAT(routes, StatusIs(kInvalid, HasSubstr(c.reason)));
+  }
+}
+
+TEST(VpcTest, StaticRouteNexthopNeedsABlockOfItsFamily) {
+  const Vpc v4_only = *BuildVpc({.cidr_blocks = {"10.0.0.0/16"}});
+  EXPECT_THAT(BuildStaticRoutes({{"fd99::/64", "fd00::5"}}, v4_only),
+              HasFieldError(kInvalid, "vpc.static_routes[0].nexthop"));
+}
+
+TEST(VpcTest, AtMostKMaxStaticRoutes) {
+  std::vector<StaticRouteSpec> specs;
+  for (size_t i = 0; i < kMaxStaticRoutes; ++i) {
+    specs.push_back({"192.168." + std::to_string(i) + ".0/24", "10.0.1.5"});
+  }
+  absl::StatusOr<std::vector<StaticRoute>> full = BuildStaticRoutes(specs, RoutedVpc());
+  ASSERT_TRUE(full.ok()) << full.status();
+  EXPECT_EQ(full->size(), kMaxStaticRoutes);
+  specs.push_back({"192.168.200.0/24", "10.0.1.5"});
+  EXPECT_THAT(BuildStaticRoutes(specs, RoutedVpc()), HasFieldError(kInvalid, "vpc.static_routes"));
+}
+
 }  // namespace
 }  // namespace plasmanet::model

@@ -31,10 +31,10 @@ absl::string_view KindName(OwnerRef::Kind kind) {
   return "";
 }
 
-constexpr OwnerRef::Kind kAllKinds[] = {
-    OwnerRef::Kind::kExternalNetwork, OwnerRef::Kind::kVpc,  OwnerRef::Kind::kDefaultDeny,
-    OwnerRef::Kind::kSubnet,          OwnerRef::Kind::kSecurityGroup, OwnerRef::Kind::kPort,
-    OwnerRef::Kind::kFloatingIp};
+constexpr OwnerRef::Kind kAllKinds[] = {OwnerRef::Kind::kExternalNetwork, OwnerRef::Kind::kVpc,
+                                        OwnerRef::Kind::kDefaultDeny,     OwnerRef::Kind::kSubnet,
+                                        OwnerRef::Kind::kSecurityGroup,   OwnerRef::Kind::kPort,
+                                        OwnerRef::Kind::kFloatingIp};
 
 // FNV-1a of `salt` and `id`: stable across builds and platforms, unlike std::hash.
 uint64_t StableHash(absl::string_view salt, absl::string_view id) {
@@ -405,8 +405,8 @@ std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc, const VpcContext& cont
   rows.push_back(std::move(router));
   const std::string route_prefix = absl::StrCat("pn-route-", vpc.meta.id, "-");
   for (const model::StaticRoute& r : vpc.static_routes) {
-    rows.push_back(StaticRouteRow(absl::StrCat(route_prefix, r.destination.ToString()),
-                                  router_name, r.destination, r.nexthop, external_ids));
+    rows.push_back(StaticRouteRow(absl::StrCat(route_prefix, r.destination.ToString()), router_name,
+                                  r.destination, r.nexthop, external_ids));
   }
   if (!vpc.gateway || context.network == nullptr) return rows;
   const model::VpcGateway& gateway = *vpc.gateway;
@@ -475,9 +475,9 @@ std::vector<DesiredRow> CompileVpc(const model::Vpc& vpc, const VpcContext& cont
 std::vector<DesiredRow> CompileFloatingIp(const model::FloatingIp& fip) {
   if (fip.port_id.empty() || !fip.fixed_ip || fip.vpc_id.empty()) return {};
   const OwnerRef owner{OwnerRef::Kind::kFloatingIp, fip.meta.id};
-  DesiredRow nat = NatRow(absl::StrCat("pn-fip-", fip.meta.id), RouterName(fip.vpc_id),
-                          "dnat_and_snat", fip.address, fip.fixed_ip->ToString(),
-                          ExternalIds(owner, fip.meta));
+  DesiredRow nat =
+      NatRow(absl::StrCat("pn-fip-", fip.meta.id), RouterName(fip.vpc_id), "dnat_and_snat",
+             fip.address, fip.fixed_ip->ToString(), ExternalIds(owner, fip.meta));
   // With the port and a MAC of its own the NAT is distributed: done on the chassis the port is
   // bound to, which answers ARP for the address on the provider network.
   nat.columns["logical_port"] = ovsdb::Datum::String(fip.port_id);

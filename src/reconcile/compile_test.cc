@@ -1,7 +1,9 @@
 #include "reconcile/compile.h"
 
 #include <algorithm>
+#include <map>
 
+#include <absl/strings/str_cat.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -584,6 +586,263 @@ TEST(CompileTest, TheLogMeterIsRateLimitedAndItsBandIsNamedInExternalIds) {
   EXPECT_EQ(Column(*band, "rate").AsInteger(), kAclLogRate);
   EXPECT_EQ(*Column(*band, "external_ids").Lookup(kRowNameKey), band->name);
   EXPECT_EQ(band->columns.count("name"), 0u) << "Meter_Band has no name column";
+}
+
+}  // namespace
+}  // namespace plasmanet::reconcile
+
+namespace plasmanet::reconcile {
+namespace {
+
+model::ExternalNetwork PublicNetwork() {
+  return {.meta = Meta("n-1", 3),
+          .cidr = *IpPrefix::Parse("203.0.113.0/24"),
+          .gateway_ip = *IpAddress::Parse("203.0.113.1"),
+          .physical_network = "physnet1"};
+}
+
+// VPC v-1 (10.0.0.0/16 and fd00::/48) with a route through an appliance and a gateway on
+// n-1 at 203.0.113.10.
+model::Vpc GatewayVpc(bool snat = true) {
+  model::Vpc vpc{.meta = Meta("v-1", 7)};
+  vpc.cidr_blocks = {*IpPrefix::Parse("10.0.0.0/16"), *IpPrefix::Parse("fd00::/48")};
+  vpc.static_routes = {{*IpPrefix::Parse("192.168.0.0/16"), *IpAddress::Parse("10.0.1.5")}};
+  vpc.gateway = model::VpcGateway{.external_network_id = "n-1",
+                                  .external_ip = *IpAddress::Parse("203.0.113.10"),
+                                  .snat_enabled = snat};
+  return vpc;
+}
+
+std::string RowName(const DesiredRow& row) {
+  return Column(row, "external_ids").AsStringMap()["plasmanet:row"];
+}
+
+std::vector<std::string> Shape(const std::vector<DesiredRow>& rows) {
+  std::vector<std::string> shape;
+  for (const DesiredRow& row : rows) {
+    shape.push_back(absl::StrCat(NbTableName(row.table), " ", row.name));
+  }
+  return shape;
+}
+
+TEST(CompileTest, ExternalNetworkBecomesASwitchWithALocalnetPort) {
+  const std::vector<DesiredRow> rows = CompileExternalNetwork(PublicNetwork());
+  ASSERT_EQ(rows.size(), 2u);
+  const DesiredRow& ls = rows[0];
+  EXPECT_EQ(ls.table, NbTable::kLogicalSwitch);
+  EXPECT_EQ(ls.name, ExternalSwitchName("n-1"));
+  EXPECT_EQ(ls.name, "pn-ext-n-1");
+  EXPECT_EQ(Column(ls, "name").AsString(), "pn-ext-n-1");
+  const DesiredRow& localnet = rows[1];
+  EXPECT_EQ(localnet.table, NbTable::kLogicalSwitchPort);
+  EXPECT_EQ(localnet.name, "pn-ext-n-1-localnet");
+  EXPECT_EQ(localnet.parent, "pn-ext-n-1");
+  EXPECT_EQ(Column(localnet, "type").AsString(), "localnet");
+  EXPECT_THAT(Column(localnet, "addresses").AsStrings(), ElementsAre("unknown"));
+  EXPECT_EQ(Column(localnet, "options").AsStringMap(),
+            (std::map<std::string, std::string>{{"network_name", "physnet1"}}));
+  EXPECT_TRUE(localnet.groups.empty()) << "no port security, no drop group";
+  for (const DesiredRow& row : rows) {
+    EXPECT_EQ(Column(row, "external_ids").AsStringMap().at("plasmanet:owner"), "extnet/n-1");
+  }
+}
+
+TEST(CompileTest, VpcGatewayIsAnHaGroupAGatewayPortADefaultRouteSnatAndAPeer) {
+  const model::ExternalNetwork network = PublicNetwork();
+  const std::vector<DesiredRow> rows =
+      CompileVpc(GatewayVpc(), {.network = &network, .gateway_chassis = {"ch-a", "ch-b"}});
+  // The group before the port referencing it; the switch port is on the external switch.
+  ASSERT_THAT(Shape(rows),
+              ElementsAre("Logical_Router pn-vpc-v-1",
+                          "Logical_Router_Static_Route pn-route-v-1-192.168.0.0/16",
+                          "HA_Chassis_Group pn-ha-v-1", "HA_Chassis pn-ha-v-1-ch-a",
+                          "HA_Chassis pn-ha-v-1-ch-b", "Logical_Router_Port pn-lrp-gw-v-1",
+                          "Logical_Router_Static_Route pn-route-v-1-default", "NAT pn-snat-v-1",
+                          "Logical_Switch_Port pn-gw-v-1-n-1"));
+
+  const DesiredRow& route = rows[1];
+  EXPECT_EQ(route.parent, "pn-vpc-v-1");
+  EXPECT_EQ(Column(route, "ip_prefix").AsString(), "192.168.0.0/16");
+  EXPECT_EQ(Column(route, "nexthop").AsString(), "10.0.1.5");
+  EXPECT_EQ(RowName(route), route.name) << "no name column: the index finds it by this key";
+
+  const DesiredRow& group = rows[2];
+  EXPECT_EQ(group.name, HaChassisGroupName("v-1"));
+  EXPECT_TRUE(group.parent.empty()) << "HA_Chassis_Group is a root table";
+  EXPECT_EQ(Column(group, "name").AsString(), "pn-ha-v-1");
+  for (int i : {3, 4}) {
+    EXPECT_EQ(rows[i].parent, "pn-ha-v-1");
+    EXPECT_EQ(RowName(rows[i]), rows[i].name);
+  }
+  EXPECT_EQ(Column(rows[3], "chassis_name").AsString(), "ch-a");
+  EXPECT_EQ(Column(rows[3], "priority").AsInteger(), 2) << "the context's first is active";
+  EXPECT_EQ(Column(rows[4], "chassis_name").AsString(), "ch-b");
+  EXPECT_EQ(Column(rows[4], "priority").AsInteger(), 1);
+
+  const DesiredRow& lrp = rows[5];
+  EXPECT_EQ(lrp.name, GatewayRouterPortName("v-1"));
+  EXPECT_EQ(lrp.parent, "pn-vpc-v-1");
+  EXPECT_THAT(Column(lrp, "networks").AsStrings(), ElementsAre("203.0.113.10/24"));
+  EXPECT_EQ(Column(lrp, "mac").AsString(), GatewayPortMac("v-1").ToString());
+  EXPECT_THAT(lrp.refs.at("ha_chassis_group"),
+              ElementsAre(RowRef{NbTable::kHaChassisGroup, "pn-ha-v-1"}));
+
+  const DesiredRow& fallback = rows[6];
+  EXPECT_EQ(fallback.parent, "pn-vpc-v-1");
+  EXPECT_EQ(Column(fallback, "ip_prefix").AsString(), "0.0.0.0/0");
+  EXPECT_EQ(Column(fallback, "nexthop").AsString(), "203.0.113.1") << "the network's gateway";
+
+  const DesiredRow& snat = rows[7];
+  EXPECT_EQ(snat.parent, "pn-vpc-v-1");
+  EXPECT_EQ(Column(snat, "type").AsString(), "snat");
+  EXPECT_EQ(Column(snat, "external_ip").AsString(), "203.0.113.10");
+  EXPECT_EQ(Column(snat, "logical_ip").AsString(), "10.0.0.0/16") << "the VPC's IPv4 block";
+  EXPECT_EQ(RowName(snat), "pn-snat-v-1");
+
+  const DesiredRow& peer = rows[8];
+  EXPECT_EQ(peer.parent, ExternalSwitchName("n-1"));
+  EXPECT_EQ(Column(peer, "type").AsString(), "router");
+  EXPECT_THAT(Column(peer, "addresses").AsStrings(), ElementsAre("router"));
+  EXPECT_EQ(Column(peer, "options").AsStringMap(),
+            (std::map<std::string, std::string>{{"router-port", "pn-lrp-gw-v-1"},
+                                                {"nat-addresses", "router"}}));
+  for (const DesiredRow& row : rows) {
+    EXPECT_EQ(Column(row, "external_ids").AsStringMap().at("plasmanet:owner"), "vpc/v-1")
+        << row.name;
+  }
+}
+
+TEST(CompileTest, GatewayWithoutSnatHasNoNatRow) {
+  const model::ExternalNetwork network = PublicNetwork();
+  const std::vector<DesiredRow> rows =
+      CompileVpc(GatewayVpc(/*snat=*/false), {.network = &network, .gateway_chassis = {"ch-a"}});
+  for (const DesiredRow& row : rows) EXPECT_NE(row.table, NbTable::kNat) << row.name;
+  EXPECT_NE(FindRow(rows, NbTable::kLogicalRouterPort, "pn-lrp-gw-v-1"), nullptr)
+      << "the gateway port stays: floating IPs still go through it";
+  EXPECT_NE(FindRow(rows, NbTable::kStaticRoute, "pn-route-v-1-default"), nullptr);
+}
+
+TEST(CompileTest, GatewayWithoutChassisHasNoHaRowsAndAnEmptyGroupReference) {
+  const model::ExternalNetwork network = PublicNetwork();
+  const std::vector<DesiredRow> rows = CompileVpc(GatewayVpc(), {.network = &network});
+  for (const DesiredRow& row : rows) {
+    EXPECT_NE(row.table, NbTable::kHaChassisGroup) << row.name;
+    EXPECT_NE(row.table, NbTable::kHaChassis) << row.name;
+  }
+  const DesiredRow* lrp = FindRow(rows, NbTable::kLogicalRouterPort, "pn-lrp-gw-v-1");
+  ASSERT_NE(lrp, nullptr);
+  ASSERT_TRUE(lrp->refs.contains("ha_chassis_group")) << "an empty list clears the column";
+  EXPECT_TRUE(lrp->refs.at("ha_chassis_group").empty());
+}
+
+TEST(CompileTest, GatewayOnAnUnknownNetworkCompilesOnlyTheRouterAndItsRoutes) {
+  const std::vector<DesiredRow> rows = CompileVpc(GatewayVpc(), {.gateway_chassis = {"ch-a"}});
+  EXPECT_THAT(Shape(rows), ElementsAre("Logical_Router pn-vpc-v-1",
+                                       "Logical_Router_Static_Route pn-route-v-1-192.168.0.0/16"));
+}
+
+TEST(CompileTest, Ipv6OnlyVpcGatewayHasNoSnat) {
+  const model::ExternalNetwork network = PublicNetwork();
+  model::Vpc vpc = GatewayVpc();
+  vpc.cidr_blocks = {*IpPrefix::Parse("fd00::/48")};
+  vpc.static_routes.clear();
+  const std::vector<DesiredRow> rows = CompileVpc(vpc, {.network = &network});
+  for (const DesiredRow& row : rows) EXPECT_NE(row.table, NbTable::kNat) << row.name;
+}
+
+TEST(CompileTest, FloatingIpIsADistributedNatOnlyWhileAssociated) {
+  model::FloatingIp fip{.meta = Meta("f-1", 40),
+                        .external_network_id = "n-1",
+                        .address = *IpAddress::Parse("203.0.113.50")};
+  EXPECT_TRUE(CompileFloatingIp(fip).empty());
+
+  fip.port_id = "p-1";
+  fip.fixed_ip = *IpAddress::Parse("10.0.1.5");
+  fip.vpc_id = "v-1";
+  const std::vector<DesiredRow> rows = CompileFloatingIp(fip);
+  ASSERT_EQ(rows.size(), 1u);
+  const DesiredRow& nat = rows[0];
+  EXPECT_EQ(nat.table, NbTable::kNat);
+  EXPECT_EQ(nat.name, "pn-fip-f-1");
+  EXPECT_EQ(RowName(nat), "pn-fip-f-1");
+  EXPECT_EQ(nat.parent, RouterName("v-1")) << "the router of the port's VPC";
+  EXPECT_EQ(Column(nat, "type").AsString(), "dnat_and_snat");
+  EXPECT_EQ(Column(nat, "external_ip").AsString(), "203.0.113.50");
+  EXPECT_EQ(Column(nat, "logical_ip").AsString(), "10.0.1.5");
+  EXPECT_EQ(Column(nat, "logical_port").AsString(), "p-1");
+  EXPECT_EQ(Column(nat, "external_mac").AsString(), FloatingIpMac("f-1").ToString());
+  EXPECT_EQ(Column(nat, "external_ids").AsStringMap().at("plasmanet:owner"), "fip/f-1");
+}
+
+TEST(CompileTest, GatewayAndFloatingIpMacsAreStableLocalUnicastAndDistinct) {
+  for (const MacAddress& mac : {GatewayPortMac("v-1"), FloatingIpMac("f-1")}) {
+    const uint64_t first_octet = mac.value() >> 40;
+    EXPECT_EQ(first_octet & 0x02, 0x02u) << mac.ToString() << ": locally administered";
+    EXPECT_EQ(first_octet & 0x01, 0x00u) << mac.ToString() << ": unicast";
+  }
+  EXPECT_EQ(GatewayPortMac("v-1"), GatewayPortMac("v-1"));
+  EXPECT_NE(GatewayPortMac("v-1"), GatewayPortMac("v-2"));
+  EXPECT_EQ(FloatingIpMac("f-1"), FloatingIpMac("f-1"));
+  EXPECT_NE(FloatingIpMac("f-1"), FloatingIpMac("f-2"));
+  // One id, three roles: never the same MAC twice on a segment.
+  EXPECT_NE(GatewayPortMac("x"), FloatingIpMac("x"));
+  EXPECT_NE(GatewayPortMac("x"), GatewayMac("x"));
+  EXPECT_NE(FloatingIpMac("x"), GatewayMac("x"));
+}
+
+TEST(CompileTest, GatewayChassisAreARotationOfTheSortedCandidatesByVpc) {
+  const std::vector<std::string> sorted = {"ch-a", "ch-b", "ch-c"};
+  for (const std::string vpc : {"v-1", "v-2", "v-3", "v-4"}) {
+    const std::vector<std::string> chosen = GatewayChassisFor(vpc, {"ch-c", "ch-a", "ch-b"});
+    ASSERT_EQ(chosen.size(), 3u);
+    const auto first = std::find(sorted.begin(), sorted.end(), chosen[0]);
+    ASSERT_NE(first, sorted.end()) << chosen[0];
+    std::vector<std::string> rotation = sorted;
+    std::rotate(rotation.begin(), rotation.begin() + (first - sorted.begin()), rotation.end());
+    EXPECT_EQ(chosen, rotation) << vpc;
+    // Deterministic, and the candidates' order does not matter.
+    EXPECT_EQ(GatewayChassisFor(vpc, {"ch-b", "ch-c", "ch-a"}), chosen) << vpc;
+  }
+  EXPECT_TRUE(GatewayChassisFor("v-1", {}).empty());
+  EXPECT_THAT(GatewayChassisFor("v-1", {"only"}), ElementsAre("only"));
+}
+
+TEST(CompileTest, GatewayChassisSpreadVpcsAcrossTheChassis) {
+  std::map<std::string, int> active;
+  for (int i = 0; i < 50; ++i) {
+    ++active[GatewayChassisFor(absl::StrCat("vpc-", i), {"ch-a", "ch-b"})[0]];
+  }
+  EXPECT_GT(active["ch-a"], 0);
+  EXPECT_GT(active["ch-b"], 0);
+  EXPECT_EQ(active["ch-a"] + active["ch-b"], 50);
+}
+
+TEST(CompileTest, ExternalNetworkAndFloatingIpOwnersRoundTripAndSortAroundTheVpc) {
+  for (const OwnerRef& owner : {OwnerRef{OwnerRef::Kind::kExternalNetwork, "n-1"},
+                                OwnerRef{OwnerRef::Kind::kFloatingIp, "f-1"}}) {
+    EXPECT_EQ(OwnerRef::Parse(owner.ToString()), owner);
+  }
+  EXPECT_EQ((OwnerRef{OwnerRef::Kind::kExternalNetwork, "n-1"}).ToString(), "extnet/n-1");
+  EXPECT_EQ((OwnerRef{OwnerRef::Kind::kFloatingIp, "f-1"}).ToString(), "fip/f-1");
+  EXPECT_EQ(OwnerRef::Parse("extnet/n-1"), (OwnerRef{OwnerRef::Kind::kExternalNetwork, "n-1"}));
+  EXPECT_EQ(OwnerRef::Parse("fip/f-1"), (OwnerRef{OwnerRef::Kind::kFloatingIp, "f-1"}));
+  EXPECT_FALSE(OwnerRef::Parse("extnet/").has_value());
+  EXPECT_FALSE(OwnerRef::Parse("fip").has_value());
+  // The external switch before the VPC's peer port on it; the router before its NATs.
+  EXPECT_LT((OwnerRef{OwnerRef::Kind::kExternalNetwork, "z"}),
+            (OwnerRef{OwnerRef::Kind::kVpc, "a"}));
+  EXPECT_LT((OwnerRef{OwnerRef::Kind::kVpc, "z"}), (OwnerRef{OwnerRef::Kind::kFloatingIp, "a"}));
+  EXPECT_LT((OwnerRef{OwnerRef::Kind::kPort, "z"}), (OwnerRef{OwnerRef::Kind::kFloatingIp, "a"}));
+}
+
+TEST(CompileTest, GatewayNamesAreIdentifiersOvnAccepts) {
+  for (const std::string& name :
+       {ExternalSwitchName("0b8e4a36-5d3c"), GatewayRouterPortName("0b8e4a36-5d3c"),
+        HaChassisGroupName("0b8e4a36-5d3c")}) {
+    for (char c : name) {
+      EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') << name;
+    }
+  }
 }
 
 }  // namespace

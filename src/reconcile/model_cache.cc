@@ -58,9 +58,8 @@ std::optional<ObjectChange> DecodeAs(OwnerRef owner, const store::KeyValue& kv, 
 }  // namespace
 
 const std::vector<absl::string_view>& ModelCache::ObjectPrefixes() {
-  static const auto* prefixes =
-      new std::vector<absl::string_view>{kNetworkPrefix, kVpcPrefix,  kSubnetPrefix,
-                                         kGroupPrefix,   kPortPrefix, kFloatingIpPrefix};
+  static const auto* prefixes = new std::vector<absl::string_view>{
+      kNetworkPrefix, kVpcPrefix, kSubnetPrefix, kGroupPrefix, kPortPrefix, kFloatingIpPrefix};
   return *prefixes;
 }
 
@@ -96,8 +95,8 @@ std::optional<ObjectChange> ModelCache::Decode(const store::KeyValue& kv, bool i
     return DecodeAs<model::Port>({OwnerRef::Kind::kPort, std::string(id)}, kv, is_delete);
   }
   if (absl::ConsumePrefix(&id, kNetworkPrefix)) {
-    return DecodeAs<model::ExternalNetwork>({OwnerRef::Kind::kExternalNetwork, std::string(id)},
-                                            kv, is_delete);
+    return DecodeAs<model::ExternalNetwork>({OwnerRef::Kind::kExternalNetwork, std::string(id)}, kv,
+                                            is_delete);
   }
   if (absl::ConsumePrefix(&id, kFloatingIpPrefix)) {
     return DecodeAs<model::FloatingIp>({OwnerRef::Kind::kFloatingIp, std::string(id)}, kv,
@@ -260,6 +259,7 @@ void ModelCache::AddDependents(const model::ExternalNetwork* before,
                     before->physical_network == after->physical_network;
   if (same) return;
   const model::ExternalNetwork* any = after != nullptr ? after : before;
+  if (any == nullptr) return;  // the delete of a network the cache never held
   if (auto it = vpcs_of_network_.find(any->meta.id); it != vpcs_of_network_.end()) {
     for (const std::string& vpc : it->second) out.push_back({OwnerRef::Kind::kVpc, vpc});
   }
@@ -355,9 +355,9 @@ std::vector<OwnerRef> ModelCache::SetGatewayChassis(
     const std::string& physnet = network->second.physical_network;
     auto before = gateway_chassis_.find(physnet);
     auto after = by_network.find(physnet);
-    const bool same = (before == gateway_chassis_.end() ? std::vector<std::string>{}
-                                                        : before->second) ==
-                      (after == by_network.end() ? std::vector<std::string>{} : after->second);
+    const bool same =
+        (before == gateway_chassis_.end() ? std::vector<std::string>{} : before->second) ==
+        (after == by_network.end() ? std::vector<std::string>{} : after->second);
     if (same) continue;
     for (const std::string& vpc : vpcs) changed.push_back({OwnerRef::Kind::kVpc, vpc});
   }

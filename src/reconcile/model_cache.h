@@ -1,6 +1,7 @@
 // ModelCache: the reconciler's copy of the objects that compile to NB rows (external networks,
-// VPCs, subnets, security groups, ports, floating IPs), fed by a snapshot of the store and then by its watch stream. The
-// shared drop group (OwnerRef kind kDefaultDeny) exists whenever any subnet or port does.
+// VPCs, subnets, security groups, ports, floating IPs), fed by a snapshot of the store and then by
+// its watch stream. The shared drop group (OwnerRef kind kDefaultDeny) exists whenever any subnet
+// or port does.
 //
 // Some rows depend on more than their own object: a subnet's DNS row holds the names of all
 // its ports, a port's row references its subnet's DHCP options. Apply therefore also returns the

@@ -34,12 +34,13 @@ enum class NbTable {
   kHaChassis,
 };
 
-inline constexpr NbTable kAllNbTables[] = {
-    NbTable::kLogicalRouter, NbTable::kLogicalRouterPort, NbTable::kLogicalSwitch,
-    NbTable::kLogicalSwitchPort, NbTable::kPortGroup, NbTable::kAcl,
-    NbTable::kMeter, NbTable::kMeterBand, NbTable::kDhcpOptions,
-    NbTable::kDns, NbTable::kStaticRoute, NbTable::kNat,
-    NbTable::kHaChassisGroup, NbTable::kHaChassis};
+inline constexpr NbTable kAllNbTables[] = {NbTable::kLogicalRouter,  NbTable::kLogicalRouterPort,
+                                           NbTable::kLogicalSwitch,  NbTable::kLogicalSwitchPort,
+                                           NbTable::kPortGroup,      NbTable::kAcl,
+                                           NbTable::kMeter,          NbTable::kMeterBand,
+                                           NbTable::kDhcpOptions,    NbTable::kDns,
+                                           NbTable::kStaticRoute,    NbTable::kNat,
+                                           NbTable::kHaChassisGroup, NbTable::kHaChassis};
 
 absl::string_view NbTableName(NbTable table);  // "Logical_Router", ...
 

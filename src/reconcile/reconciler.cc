@@ -31,7 +31,8 @@ Reconciler::Reconciler(store::Store& store, service::PortService& ports, Reconci
   };
   if (!options_.sb_remotes.empty()) {
     sb_ = std::make_unique<SbBindings>(
-        options_.sb_remotes, options_.sb_tls, [this](std::vector<std::string> changed) {
+        options_.sb_remotes, options_.sb_tls,
+        [this](std::vector<std::string> changed) {
           {
             std::lock_guard<std::mutex> lock(mu_);
             sb_changed_ports_.insert(sb_changed_ports_.end(), changed.begin(), changed.end());

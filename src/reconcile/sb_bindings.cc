@@ -140,9 +140,8 @@ void SbBindings::OnRowsChanged(const std::vector<ovsdb::RowChange>& changes) {
     }
   });
   if (!ports.empty()) changed_(std::move(ports));
-  const bool chassis_changed = std::any_of(changes.begin(), changes.end(), [](const auto& c) {
-    return c.table == "Chassis";
-  });
+  const bool chassis_changed = std::any_of(changes.begin(), changes.end(),
+                                           [](const auto& c) { return c.table == "Chassis"; });
   if (chassis_changed) {
     client_->ReadReplica([&](const ovsdb::Replica& replica) { PublishGateways(replica, false); });
   }

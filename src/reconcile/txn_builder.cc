@@ -303,12 +303,10 @@ nlohmann::json TxnBuilder::Build() {
                                      {column, mutator, ovsdb::Datum::Set(refs).ToJson()})})}});
   };
   for (const auto& [parent, children] : detach_) {
-    mutate(ParentTable(parent.first), parent.second, ChildColumn(parent.first), "delete",
-           children);
+    mutate(ParentTable(parent.first), parent.second, ChildColumn(parent.first), "delete", children);
   }
   for (const auto& [parent, children] : attach_) {
-    mutate(ParentTable(parent.first), parent.second, ChildColumn(parent.first), "insert",
-           children);
+    mutate(ParentTable(parent.first), parent.second, ChildColumn(parent.first), "insert", children);
   }
   for (const auto& [group, ports] : leave_) {
     mutate(NbTable::kPortGroup, group, kMembersColumn, "delete", ports);

@@ -403,5 +403,252 @@ TEST_F(TxnBuilderTest, UnownedRowWithAnOwnedNameIsNotAdopted) {
   EXPECT_THAT(OpNames(ops), ElementsAre("insert Logical_Router"));
 }
 
+// The gateway side of VPC v-1: external network n-1 at 203.0.113.10, static route to an
+// appliance, SNAT on.
+model::ExternalNetwork Network() {
+  return {.meta = {.id = "n-1", .name = "public", .revision = 2},
+          .cidr = *IpPrefix::Parse("203.0.113.0/24"),
+          .gateway_ip = *IpAddress::Parse("203.0.113.1"),
+          .physical_network = "physnet1"};
+}
+model::Vpc GatewayVpc() {
+  model::Vpc vpc{
+      .meta = {.id = "v-1", .name = "web", .org_id = "acme", .project_id = "web", .revision = 7}};
+  vpc.cidr_blocks = {*IpPrefix::Parse("10.0.0.0/16")};
+  vpc.static_routes = {{*IpPrefix::Parse("192.168.0.0/16"), *IpAddress::Parse("10.0.1.5")}};
+  vpc.gateway = model::VpcGateway{.external_network_id = "n-1",
+                                  .external_ip = *IpAddress::Parse("203.0.113.10")};
+  return vpc;
+}
+
+// The insert op of `table` whose row is named `name` (by column or plasmanet:row).
+const nlohmann::json* FindInsert(const nlohmann::json& ops, const std::string& table,
+                                 const std::string& name) {
+  for (const nlohmann::json& op : ops) {
+    if (op["op"] != "insert" || op["table"] != table) continue;
+    const nlohmann::json& row = op["row"];
+    if (row.contains("name") && row["name"] == name) return &op;
+    if (row.contains("external_ids") &&
+        row["external_ids"].dump().find("\"" + name + "\"") != std::string::npos) {
+      return &op;
+    }
+  }
+  return nullptr;
+}
+
+// The uuid-names listed in a set column of an inserted row ("set" or a single atom).
+std::vector<std::string> NamedIn(const nlohmann::json& column) {
+  std::vector<std::string> names;
+  if (column.is_null()) return names;
+  if (column[0] == "named-uuid") return {column[1].get<std::string>()};
+  for (const nlohmann::json& atom : column[1]) names.push_back(atom[1].get<std::string>());
+  return names;
+}
+
+// The mutations of the mutate ops on the row `uuid` of `table`, as "column mutator".
+std::vector<std::string> MutationsOn(const nlohmann::json& ops, const std::string& table,
+                                     const std::string& uuid) {
+  std::vector<std::string> out;
+  for (const nlohmann::json& op : ops) {
+    if (op["op"] != "mutate" || op["table"] != table || op["where"][0][2][1] != uuid) continue;
+    for (const nlohmann::json& m : op["mutations"]) {
+      out.push_back(m[0].get<std::string>() + " " + m[1].get<std::string>());
+    }
+  }
+  return out;
+}
+
+TEST_F(TxnBuilderTest, ANewRoutersRoutesNatsAndPortsGoInItsInsertUnderTheirOwnColumns) {
+  const model::ExternalNetwork network = Network();
+  TxnBuilder builder(replica_, index_);
+  builder.Add({OwnerRef::Kind::kExternalNetwork, "n-1"}, CompileExternalNetwork(network));
+  builder.Add({OwnerRef::Kind::kVpc, "v-1"},
+              CompileVpc(GatewayVpc(), {.network = &network, .gateway_chassis = {"ch-a", "ch-b"}}));
+  EXPECT_EQ(builder.counts().blocked, 0u);
+  nlohmann::json ops = builder.Build();
+  for (const nlohmann::json& op : ops) EXPECT_EQ(op["op"], "insert") << op.dump();
+
+  const nlohmann::json* router = FindInsert(ops, "Logical_Router", "pn-vpc-v-1");
+  ASSERT_NE(router, nullptr) << ops.dump();
+  const nlohmann::json* lrp = FindInsert(ops, "Logical_Router_Port", "pn-lrp-gw-v-1");
+  const nlohmann::json* route =
+      FindInsert(ops, "Logical_Router_Static_Route", "pn-route-v-1-192.168.0.0/16");
+  const nlohmann::json* fallback =
+      FindInsert(ops, "Logical_Router_Static_Route", "pn-route-v-1-default");
+  const nlohmann::json* snat = FindInsert(ops, "NAT", "pn-snat-v-1");
+  const nlohmann::json* group = FindInsert(ops, "HA_Chassis_Group", "pn-ha-v-1");
+  const nlohmann::json* ch_a = FindInsert(ops, "HA_Chassis", "pn-ha-v-1-ch-a");
+  const nlohmann::json* ch_b = FindInsert(ops, "HA_Chassis", "pn-ha-v-1-ch-b");
+  const nlohmann::json* ext = FindInsert(ops, "Logical_Switch", "pn-ext-n-1");
+  const nlohmann::json* localnet = FindInsert(ops, "Logical_Switch_Port", "pn-ext-n-1-localnet");
+  const nlohmann::json* peer = FindInsert(ops, "Logical_Switch_Port", "pn-gw-v-1-n-1");
+  for (const nlohmann::json* op :
+       {lrp, route, fallback, snat, group, ch_a, ch_b, ext, localnet, peer}) {
+    ASSERT_NE(op, nullptr) << ops.dump();
+  }
+  const auto name = [](const nlohmann::json* op) { return (*op)["uuid-name"].get<std::string>(); };
+  const nlohmann::json& row = (*router)["row"];
+  EXPECT_THAT(NamedIn(row["ports"]), ElementsAre(name(lrp))) << row.dump();
+  EXPECT_THAT(NamedIn(row["static_routes"]),
+              ::testing::UnorderedElementsAre(name(route), name(fallback)))
+      << row.dump();
+  EXPECT_THAT(NamedIn(row["nat"]), ElementsAre(name(snat))) << row.dump();
+  EXPECT_THAT(NamedIn((*group)["row"]["ha_chassis"]),
+              ::testing::UnorderedElementsAre(name(ch_a), name(ch_b)));
+  EXPECT_THAT(NamedIn((*lrp)["row"]["ha_chassis_group"]), ElementsAre(name(group)))
+      << "the gateway port is bound to the group inserted alongside";
+  EXPECT_THAT(NamedIn((*ext)["row"]["ports"]),
+              ::testing::UnorderedElementsAre(name(localnet), name(peer)));
+}
+
+TEST_F(TxnBuilderTest, NewRoutesAndNatsOnAnExistingRouterAreAttachedToTheirColumns) {
+  Apply(R"({"Logical_Router": {")" + std::string(kRouterUuid) + R"(": {"initial": {
+        "name": "pn-vpc-v-1",
+        "external_ids": ["map", [["plasmanet:owner", "vpc/v-1"], ["plasmanet:revision", "7"],
+                                 ["plasmanet:project", "acme/web"], ["plasmanet:name", "web"]]]}}}})");
+  model::Vpc vpc = Vpc();
+  vpc.static_routes = {{*IpPrefix::Parse("192.168.0.0/16"), *IpAddress::Parse("10.0.1.5")},
+                       {*IpPrefix::Parse("172.16.0.0/12"), *IpAddress::Parse("10.0.1.6")}};
+  const model::FloatingIp fip{.meta = {.id = "f-1", .org_id = "acme", .project_id = "web"},
+                              .external_network_id = "n-1",
+                              .address = *IpAddress::Parse("203.0.113.50"),
+                              .port_id = "p-1",
+                              .fixed_ip = *IpAddress::Parse("10.0.1.5"),
+                              .vpc_id = "v-1"};
+  TxnBuilder builder(replica_, index_);
+  builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(vpc));
+  builder.Add({OwnerRef::Kind::kFloatingIp, "f-1"}, CompileFloatingIp(fip));
+  EXPECT_EQ(builder.counts().inserted, 3u);
+  EXPECT_EQ(builder.counts().blocked, 0u);
+  nlohmann::json ops = builder.Build();
+  EXPECT_THAT(OpNames(ops), ElementsAre("insert Logical_Router_Static_Route",
+                                        "insert Logical_Router_Static_Route", "insert NAT",
+                                        "mutate Logical_Router", "mutate Logical_Router"))
+      << ops.dump();
+  EXPECT_THAT(MutationsOn(ops, "Logical_Router", kRouterUuid),
+              ::testing::UnorderedElementsAre("static_routes insert", "nat insert"))
+      << "never \"ports\": " << ops.dump();
+  for (const nlohmann::json& op : ops) {
+    if (op["op"] != "mutate") continue;
+    const nlohmann::json& m = op["mutations"][0];
+    const std::vector<std::string> children = NamedIn(m[2]);
+    if (m[0] == "static_routes") {
+      EXPECT_THAT(children, ::testing::UnorderedElementsAre(ops[0]["uuid-name"].get<std::string>(),
+                                                            ops[1]["uuid-name"].get<std::string>()))
+          << "both routes in one mutation";
+    } else {
+      EXPECT_THAT(children, ElementsAre(ops[2]["uuid-name"].get<std::string>()));
+    }
+  }
+}
+
+TEST_F(TxnBuilderTest, ClearingAGatewayDeletesItsPortOutrightAndDetachesTheRest) {
+  constexpr char kLrp[] = "a0000000-0000-0000-0000-000000000001";
+  constexpr char kDefault[] = "a0000000-0000-0000-0000-000000000002";
+  constexpr char kRoute[] = "a0000000-0000-0000-0000-000000000003";
+  constexpr char kSnat[] = "a0000000-0000-0000-0000-000000000004";
+  constexpr char kGroup[] = "a0000000-0000-0000-0000-000000000005";
+  constexpr char kChassis[] = "a0000000-0000-0000-0000-000000000006";
+  constexpr char kExt[] = "a0000000-0000-0000-0000-000000000007";
+  constexpr char kLocalnet[] = "a0000000-0000-0000-0000-000000000008";
+  constexpr char kPeer[] = "a0000000-0000-0000-0000-000000000009";
+  const std::string vpc_ids = R"(["map", [["plasmanet:owner", "vpc/v-1"],
+      ["plasmanet:revision", "7"], ["plasmanet:project", "acme/web"], ["plasmanet:name", "web"])";
+  const auto uuid = [](const char* u) { return std::string(R"(["uuid", ")") + u + "\"]"; };
+  // What the reconciler wrote for GatewayVpc() on one chassis.
+  Apply(R"({
+    "Logical_Router": {")" +
+        std::string(kRouterUuid) + R"(": {"initial": {
+      "name": "pn-vpc-v-1", "ports": )" +
+        uuid(kLrp) + R"(,
+      "static_routes": ["set", [)" +
+        uuid(kDefault) + "," + uuid(kRoute) + R"(]],
+      "nat": )" +
+        uuid(kSnat) + R"(, "external_ids": )" + vpc_ids + R"(]]}}},
+    "Logical_Router_Port": {")" +
+        std::string(kLrp) + R"(": {"initial": {
+      "name": "pn-lrp-gw-v-1", "ha_chassis_group": )" +
+        uuid(kGroup) + R"(,
+      "external_ids": )" +
+        vpc_ids + R"(]]}}},
+    "Logical_Router_Static_Route": {
+      ")" +
+        std::string(kDefault) + R"(": {"initial": {"ip_prefix": "0.0.0.0/0",
+        "external_ids": )" +
+        vpc_ids + R"(, ["plasmanet:row", "pn-route-v-1-default"]]]}},
+      ")" +
+        std::string(kRoute) + R"(": {"initial": {"ip_prefix": "192.168.0.0/16",
+        "nexthop": "10.0.1.5",
+        "external_ids": )" +
+        vpc_ids + R"(, ["plasmanet:row", "pn-route-v-1-192.168.0.0/16"]]]}}},
+    "NAT": {")" +
+        std::string(kSnat) + R"(": {"initial": {"type": "snat",
+      "external_ids": )" +
+        vpc_ids + R"(, ["plasmanet:row", "pn-snat-v-1"]]]}}},
+    "HA_Chassis_Group": {")" +
+        std::string(kGroup) + R"(": {"initial": {"name": "pn-ha-v-1",
+      "ha_chassis": )" +
+        uuid(kChassis) + R"(, "external_ids": )" + vpc_ids + R"(]]}}},
+    "HA_Chassis": {")" +
+        std::string(kChassis) + R"(": {"initial": {"chassis_name": "ch-a",
+      "priority": 1,
+      "external_ids": )" +
+        vpc_ids + R"(, ["plasmanet:row", "pn-ha-v-1-ch-a"]]]}}},
+    "Logical_Switch": {")" +
+        std::string(kExt) + R"(": {"initial": {"name": "pn-ext-n-1",
+      "ports": ["set", [)" +
+        uuid(kLocalnet) + "," + uuid(kPeer) + R"(]],
+      "external_ids": ["map", [["plasmanet:owner", "extnet/n-1"]]]}}},
+    "Logical_Switch_Port": {
+      ")" +
+        std::string(kLocalnet) + R"(": {"initial": {"name": "pn-ext-n-1-localnet",
+        "external_ids": ["map", [["plasmanet:owner", "extnet/n-1"]]]}},
+      ")" +
+        std::string(kPeer) + R"(": {"initial": {"name": "pn-gw-v-1-n-1",
+        "external_ids": )" +
+        vpc_ids + R"(]]}}}
+  })");
+  ASSERT_EQ(index_.ParentOf(*ovsdb::Uuid::Parse(kLrp)), ovsdb::Uuid::Parse(kRouterUuid));
+  ASSERT_EQ(index_.ParentOf(*ovsdb::Uuid::Parse(kRoute)), ovsdb::Uuid::Parse(kRouterUuid))
+      << "a router's children are indexed from all its child columns";
+  ASSERT_EQ(index_.ParentOf(*ovsdb::Uuid::Parse(kSnat)), ovsdb::Uuid::Parse(kRouterUuid));
+  ASSERT_EQ(index_.ParentOf(*ovsdb::Uuid::Parse(kChassis)), ovsdb::Uuid::Parse(kGroup));
+
+  // The gateway is cleared; the route through the appliance stays.
+  model::Vpc vpc = GatewayVpc();
+  vpc.gateway.reset();
+  TxnBuilder builder(replica_, index_);
+  const TxnCounts counts = builder.Add({OwnerRef::Kind::kVpc, "v-1"}, CompileVpc(vpc));
+  EXPECT_EQ(counts.deleted, 6u) << "port, default route, NAT, group, chassis, peer";
+  nlohmann::json ops = builder.Build();
+  EXPECT_THAT(OpNames(ops),
+              ::testing::UnorderedElementsAre("delete Logical_Router_Port",
+                                              "delete HA_Chassis_Group", "mutate Logical_Router",
+                                              "mutate Logical_Router", "mutate Logical_Router",
+                                              "mutate Logical_Switch", "mutate HA_Chassis_Group"))
+      << ops.dump();
+  // The port is deleted by uuid (it holds the group strongly; waiting for garbage collection
+  // would make NB refuse the group's delete) and detached from its router as well.
+  bool port_deleted = false;
+  for (const nlohmann::json& op : ops) {
+    if (op["op"] == "delete" && op["table"] == "Logical_Router_Port") {
+      port_deleted = op["where"][0][2][1] == kLrp;
+    }
+  }
+  EXPECT_TRUE(port_deleted) << ops.dump();
+  EXPECT_THAT(
+      MutationsOn(ops, "Logical_Router", kRouterUuid),
+      ::testing::UnorderedElementsAre("ports delete", "static_routes delete", "nat delete"));
+  for (const nlohmann::json& op : ops) {
+    if (op["op"] != "mutate" || op["table"] != "Logical_Router") continue;
+    const nlohmann::json& m = op["mutations"][0];
+    const std::string expected = m[0] == "ports" ? kLrp : m[0] == "nat" ? kSnat : kDefault;
+    EXPECT_EQ(m[2], nlohmann::json::parse(uuid(expected.c_str()))) << op.dump();
+  }
+  EXPECT_THAT(MutationsOn(ops, "Logical_Switch", kExt), ElementsAre("ports delete"));
+  EXPECT_EQ(ops.dump().find(kLocalnet), std::string::npos) << "the network's own port stays";
+  EXPECT_EQ(ops.dump().find(kRoute), std::string::npos) << "the remaining route stays";
+}
+
 }  // namespace
 }  // namespace plasmanet::reconcile

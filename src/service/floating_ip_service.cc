@@ -133,10 +133,12 @@ absl::StatusOr<FloatingIpService::Target> FloatingIpService::SelectTarget(
   }
   if (!selected->is_v4()) {
     return InvalidField("floating_ip.fixed_ip_address",
-                        absl::StrCat(selected->ToString(), " is not IPv4: floating IPs are NAT, "
-                                                           "and IPv6 needs none"));
+                        absl::StrCat(selected->ToString(),
+                                     " is not IPv4: floating IPs are NAT, "
+                                     "and IPv6 needs none"));
   }
-  PN_ASSIGN_OR_RETURN(std::optional<model::Vpc> vpc, core_.Load<model::Vpc>(Kind::kVpc, port.vpc_id));
+  PN_ASSIGN_OR_RETURN(std::optional<model::Vpc> vpc,
+                      core_.Load<model::Vpc>(Kind::kVpc, port.vpc_id));
   if (!vpc.has_value()) {
     return FieldError(absl::StatusCode::kNotFound, "floating_ip.port_id",
                       absl::StrCat("port ", port_id, " not found"));
@@ -189,10 +191,9 @@ absl::StatusOr<model::FloatingIp> FloatingIpService::Update(const RequestContext
             return InvalidField("floating_ip.port_id",
                                 absl::StrCat("'", port_id, "' is not a port id"));
           }
-          PN_ASSIGN_OR_RETURN(target,
-                              SelectTarget(ctx, {fip.meta.org_id, fip.meta.project_id},
-                                           fip.external_network_id, port_id,
-                                           update.fixed_ip_address.value_or("")));
+          PN_ASSIGN_OR_RETURN(target, SelectTarget(ctx, {fip.meta.org_id, fip.meta.project_id},
+                                                   fip.external_network_id, port_id,
+                                                   update.fixed_ip_address.value_or("")));
         }
         const std::optional<IpAddress> fixed =
             target ? std::optional<IpAddress>(target->fixed_ip) : std::nullopt;

@@ -116,7 +116,11 @@ TEST_F(FloatingIpServiceTest, AssociatesWithOwnPortOncePerAddress) {
   EXPECT_THAT(
       FailsWithoutChange([&] { return svc().external_networks.Delete(admin_, net_.meta.id); }),
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("gateway of VPCs")));
-  ASSERT_TRUE(svc().vpcs.Update(alice_, vpc_.meta.id, "", {.gateway = std::optional<model::VpcGatewaySpec>()}).ok());
+  ASSERT_TRUE(
+      svc()
+          .vpcs
+          .Update(alice_, vpc_.meta.id, "", {.gateway = std::optional<model::VpcGatewaySpec>()})
+          .ok());
   EXPECT_TRUE(svc().external_networks.Delete(admin_, net_.meta.id).ok());
 }
 

@@ -110,15 +110,14 @@ absl::Status SubnetService::Delete(const RequestContext& ctx, const std::string&
   PN_ASSIGN_OR_RETURN(model::Subnet subnet, Get(ctx, id));
   PN_RETURN_IF_ERROR(
       auth::CheckWrite(ctx.principal, Kind::kSubnet, {subnet.meta.org_id, subnet.meta.project_id}));
-  PN_RETURN_IF_ERROR(
-      core_.DeleteGuarded(ctx, "DeleteSubnet", Kind::kSubnet, subnet.meta,
-                          {{keys::Children(Relation::kSubnetPorts, id),
-                            absl::StrCat("subnet ", id, " still has ports; delete them first")},
-                           {keys::Children(Relation::kSubnetRoutes, id),
-                            absl::StrCat("a static route of VPC ", subnet.vpc_id,
-                                         " has its next hop in subnet ", id,
-                                         "; remove the route first")}},
-                          {Op::Delete(keys::Child(Relation::kVpcSubnets, subnet.vpc_id, id))}));
+  PN_RETURN_IF_ERROR(core_.DeleteGuarded(
+      ctx, "DeleteSubnet", Kind::kSubnet, subnet.meta,
+      {{keys::Children(Relation::kSubnetPorts, id),
+        absl::StrCat("subnet ", id, " still has ports; delete them first")},
+       {keys::Children(Relation::kSubnetRoutes, id),
+        absl::StrCat("a static route of VPC ", subnet.vpc_id, " has its next hop in subnet ", id,
+                     "; remove the route first")}},
+      {Op::Delete(keys::Child(Relation::kVpcSubnets, subnet.vpc_id, id))}));
   if (!ctx.validate_only) core_.ipam().Forget(id);
   return absl::OkStatus();
 }

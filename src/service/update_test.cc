@@ -17,8 +17,9 @@ using UpdateTest = ServiceTest;
 TEST_F(UpdateTest, EtagGuardsAgainstLostUpdates) {
   model::Vpc vpc = MakeVpc(alice_);
   const std::string etag = absl::StrCat(vpc.meta.revision);
-  absl::StatusOr<model::Vpc> renamed = svc().vpcs.Update(
-      alice_, vpc.meta.id, etag, {.meta = {.name = "prod", .labels = model::Labels{{"env", "prod"}}}});
+  absl::StatusOr<model::Vpc> renamed =
+      svc().vpcs.Update(alice_, vpc.meta.id, etag,
+                        {.meta = {.name = "prod", .labels = model::Labels{{"env", "prod"}}}});
   ASSERT_TRUE(renamed.ok()) << renamed.status();
   EXPECT_EQ(renamed->meta.name, "prod");
   EXPECT_GT(renamed->meta.revision, vpc.meta.revision);
@@ -34,12 +35,14 @@ TEST_F(UpdateTest, EtagGuardsAgainstLostUpdates) {
                                          {.meta = {.labels = model::Labels{{"bad key", ""}}}});
               }),
               HasFieldError(absl::StatusCode::kInvalidArgument, "vpc.labels[bad key]"));
-  EXPECT_THAT(
-      FailsWithoutChange([&] { return svc().vpcs.Update(bob_, vpc.meta.id, "", {.meta = {.name = "x"}}); }),
-      HasFieldError(absl::StatusCode::kNotFound, "vpc_id"));
-  EXPECT_THAT(
-      FailsWithoutChange([&] { return svc().vpcs.Update(rita_, vpc.meta.id, "", {.meta = {.name = "x"}}); }),
-      StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("may not change")));
+  EXPECT_THAT(FailsWithoutChange([&] {
+                return svc().vpcs.Update(bob_, vpc.meta.id, "", {.meta = {.name = "x"}});
+              }),
+              HasFieldError(absl::StatusCode::kNotFound, "vpc_id"));
+  EXPECT_THAT(FailsWithoutChange([&] {
+                return svc().vpcs.Update(rita_, vpc.meta.id, "", {.meta = {.name = "x"}});
+              }),
+              StatusIs(absl::StatusCode::kPermissionDenied, HasSubstr("may not change")));
 }
 
 TEST_F(UpdateTest, SubnetDnsAndDhcp) {

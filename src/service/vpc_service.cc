@@ -37,18 +37,38 @@ absl::StatusOr<model::Vpc> VpcService::Update(const RequestContext& ctx, const s
     if (proposed) core_.ipam().Release(proposed->network_id, proposed->pool, proposed->address);
     proposed.reset();
   };
+  // The gateway the update cleared or moved away, whose address goes back to its pool.
+  std::optional<model::VpcGateway> replaced;
   absl::StatusOr<model::Vpc> updated = core_.Update<model::Vpc>(
       ctx, "UpdateVpc", Kind::kVpc, id, etag, [&](model::Vpc& vpc) -> absl::StatusOr<store::Txn> {
         release();  // a previous attempt's commit failed: its address was not taken
+        replaced.reset();
         PN_RETURN_IF_ERROR(ServiceCore::ApplyMeta(Kind::kVpc, update.meta, vpc.meta));
         store::Txn txn;
         if (update.gateway) {
+          const std::optional<model::VpcGateway> old = vpc.gateway;
           PN_RETURN_IF_ERROR(ChangeGateway(ctx, *update.gateway, vpc, txn, &proposed));
+          if (old &&
+              (!vpc.gateway || vpc.gateway->external_network_id != old->external_network_id)) {
+            replaced = old;
+          }
         }
         if (update.static_routes) PN_RETURN_IF_ERROR(ChangeRoutes(*update.static_routes, vpc, txn));
         return txn;
       });
-  if (!updated.ok() || ctx.validate_only) release();
+  if (!updated.ok() || ctx.validate_only) {
+    release();
+    return updated;
+  }
+  if (replaced) {
+    // Committed: the old address's key is gone from the store, so IPAM may hand it out again.
+    absl::StatusOr<std::optional<model::ExternalNetwork>> network =
+        core_.Load<model::ExternalNetwork>(Kind::kExternalNetwork, replaced->external_network_id);
+    if (network.ok() && network->has_value()) {
+      core_.ipam().Release(replaced->external_network_id, model::AddressFamilyOf(**network),
+                           replaced->external_ip);
+    }
+  }
   return updated;
 }
 
@@ -57,8 +77,7 @@ absl::Status VpcService::ChangeGateway(const RequestContext& ctx,
                                        model::Vpc& vpc, store::Txn& txn,
                                        std::optional<Proposal>* proposed) {
   const std::optional<model::VpcGateway> old = vpc.gateway;
-  const bool same_network =
-      old && spec && old->external_network_id == spec->external_network_id;
+  const bool same_network = old && spec && old->external_network_id == spec->external_network_id;
   if (same_network) {  // only SNAT may change; the address stays
     vpc.gateway->snat_enabled = spec->snat_enabled;
     return absl::OkStatus();
@@ -66,7 +85,8 @@ absl::Status VpcService::ChangeGateway(const RequestContext& ctx,
   if (old) {
     // The floating IPs of the VPC's ports are NATed by this gateway: they would stop working.
     const std::string fips = keys::Children(Relation::kVpcFloatingIps, vpc.meta.id);
-    PN_ASSIGN_OR_RETURN(store::RangeResult mapped, core_.store().Range({.prefix = fips, .limit = 1}));
+    PN_ASSIGN_OR_RETURN(store::RangeResult mapped,
+                        core_.store().Range({.prefix = fips, .limit = 1}));
     if (!mapped.kvs.empty()) {
       return FieldError(absl::StatusCode::kFailedPrecondition, "vpc.gateway",
                         absl::StrCat("floating IP ", mapped.kvs[0].key.substr(fips.size()),
@@ -107,15 +127,15 @@ absl::Status VpcService::ChangeGateway(const RequestContext& ctx,
 
 absl::Status VpcService::ChangeRoutes(const std::vector<model::StaticRouteSpec>& specs,
                                       model::Vpc& vpc, store::Txn& txn) {
-  PN_ASSIGN_OR_RETURN(std::vector<model::StaticRoute> routes,
-                      model::BuildStaticRoutes(specs, vpc));
+  PN_ASSIGN_OR_RETURN(std::vector<model::StaticRoute> routes, model::BuildStaticRoutes(specs, vpc));
   // Which subnet holds each next hop: only an address inside a subnet can be reached.
   const std::string subnets_prefix = keys::Children(Relation::kVpcSubnets, vpc.meta.id);
   PN_ASSIGN_OR_RETURN(store::RangeResult index, core_.store().Range({.prefix = subnets_prefix}));
   std::vector<model::Subnet> subnets;
   for (const store::KeyValue& kv : index.kvs) {
-    PN_ASSIGN_OR_RETURN(std::optional<model::Subnet> subnet,
-                        core_.Load<model::Subnet>(Kind::kSubnet, kv.key.substr(subnets_prefix.size())));
+    PN_ASSIGN_OR_RETURN(
+        std::optional<model::Subnet> subnet,
+        core_.Load<model::Subnet>(Kind::kSubnet, kv.key.substr(subnets_prefix.size())));
     if (subnet.has_value()) subnets.push_back(std::move(*subnet));
   }
   auto holder = [&](const IpAddress& ip) -> const model::Subnet* {
@@ -134,9 +154,9 @@ absl::Status VpcService::ChangeRoutes(const std::vector<model::StaticRouteSpec>&
     const IpAddress& nexthop = routes[i].nexthop;
     const model::Subnet* subnet = holder(nexthop);
     if (subnet == nullptr) {
-      return FieldError(absl::StatusCode::kFailedPrecondition, field,
-                        absl::StrCat(nexthop.ToString(), " is in none of VPC ", vpc.meta.id,
-                                     "'s subnets"));
+      return FieldError(
+          absl::StatusCode::kFailedPrecondition, field,
+          absl::StrCat(nexthop.ToString(), " is in none of VPC ", vpc.meta.id, "'s subnets"));
     }
     if (nexthop == subnet->family(nexthop.family())->gateway) {
       return InvalidField(field, absl::StrCat(nexthop.ToString(), " is the gateway of subnet ",
@@ -181,17 +201,18 @@ absl::Status VpcService::Delete(const RequestContext& ctx, const std::string& id
   // Routes need subnets, so a VPC without subnets has none; only the gateway is left to undo.
   std::vector<store::Op> extra;
   if (vpc.gateway) {
-    extra.push_back(Op::Delete(keys::Ipam(vpc.gateway->external_network_id, vpc.gateway->external_ip)));
-    extra.push_back(Op::Delete(
-        keys::Child(Relation::kNetworkGateways, vpc.gateway->external_network_id, id)));
+    extra.push_back(
+        Op::Delete(keys::Ipam(vpc.gateway->external_network_id, vpc.gateway->external_ip)));
+    extra.push_back(
+        Op::Delete(keys::Child(Relation::kNetworkGateways, vpc.gateway->external_network_id, id)));
   }
-  PN_RETURN_IF_ERROR(core_.DeleteGuarded(
-      ctx, "DeleteVpc", Kind::kVpc, vpc.meta,
-      {{keys::Children(Relation::kVpcSubnets, id),
-        absl::StrCat("vpc ", id, " still has subnets; delete them first")},
-       {keys::Children(Relation::kVpcFloatingIps, id),
-        absl::StrCat("vpc ", id, " still has floating IPs associated")}},
-      std::move(extra)));
+  PN_RETURN_IF_ERROR(
+      core_.DeleteGuarded(ctx, "DeleteVpc", Kind::kVpc, vpc.meta,
+                          {{keys::Children(Relation::kVpcSubnets, id),
+                            absl::StrCat("vpc ", id, " still has subnets; delete them first")},
+                           {keys::Children(Relation::kVpcFloatingIps, id),
+                            absl::StrCat("vpc ", id, " still has floating IPs associated")}},
+                          std::move(extra)));
   if (vpc.gateway && !ctx.validate_only) {
     PN_ASSIGN_OR_RETURN(std::optional<model::ExternalNetwork> network,
                         core_.Load<model::ExternalNetwork>(Kind::kExternalNetwork,

@@ -354,8 +354,9 @@ std::string E2eTest::CreateExternalNetwork(const std::string& name, const std::s
   pool->set_start(pool_first);
   pool->set_end(pool_last);
   v1::ExternalNetwork created;
-  const grpc::Status status = Call(networks_, &v1::ExternalNetworkService::Stub::CreateExternalNetwork,
-                                   kAdmin, request, &created);
+  const grpc::Status status =
+      Call(networks_, &v1::ExternalNetworkService::Stub::CreateExternalNetwork, kAdmin, request,
+           &created);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return created.metadata().id();
 }

@@ -23,8 +23,8 @@
 namespace plasmanet::e2e {
 namespace {
 
-using testing::Protocol;
 using ::testing::HasSubstr;
+using testing::Protocol;
 
 constexpr char kOutside[] = "172.24.0.1";
 
@@ -32,8 +32,8 @@ class ExternalTest : public E2eTest {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(E2eTest::SetUp());
-    network_ = CreateExternalNetwork("public", "172.24.0.0/24", kOutside, "172.24.0.10",
-                                     "172.24.0.99");
+    network_ =
+        CreateExternalNetwork("public", "172.24.0.0/24", kOutside, "172.24.0.10", "172.24.0.99");
     outside_ = StartOutsideHost("outside", "172.24.0.1/24");
     ASSERT_TRUE(outside_ != nullptr);
   }
