@@ -198,7 +198,8 @@ void Reconciler::Work() {
     cv_.wait_for(
         lock, absl::ToChronoMilliseconds(std::max(wake - absl::Now(), absl::ZeroDuration())), [&] {
           return stopping_ || !store_inputs_.empty() || nb_full_sync_ || nb_resynced_ ||
-                 !nb_changes_.empty();
+                 !nb_changes_.empty() || !sb_changed_ports_.empty() ||
+                 sb_gateway_chassis_.has_value();
         });
     if (stopping_) return;
     Absorb(lock);

@@ -449,6 +449,96 @@ TEST_F(ReconcilerTest, BindingChassisComesFromSouthbound) {
   reconciler_->Stop();  // before the Southbound server goes away
 }
 
+TEST_F(ReconcilerTest, GatewaysFollowTheChassisThatCarryTheirNetwork) {
+  OvsdbServer sb({.schema = "/usr/share/ovn/ovn-sb.ovsschema"});
+  ASSERT_THAT(sb.Start(), IsOk());
+  // Two gateway nodes and a compute node, all mapping physnet1, as ovn-controller reports them.
+  const auto add_chassis = [&](const std::string& name, const std::string& encap_ip, bool gateway) {
+    Sbctl(sb.unix_remote(), {"chassis-add", name, "geneve", encap_ip});
+    std::vector<std::string> set = {"set", "Chassis", name,
+                                    "other_config:ovn-bridge-mappings=physnet1:br-ex"};
+    if (gateway) set.push_back("other_config:ovn-cms-options=enable-chassis-as-gw");
+    Sbctl(sb.unix_remote(), set);
+  };
+  add_chassis("gw1", "127.0.0.1", true);
+  add_chassis("gw2", "127.0.0.2", true);
+  add_chassis("hv3", "127.0.0.3", false);
+  reconciler_ = std::make_unique<Reconciler>(
+      *store_, svc().ports,
+      ReconcilerOptions{.nb_remotes = *ovsdb::ParseRemoteList(Remote()),
+                        .sb_remotes = *ovsdb::ParseRemoteList(sb.unix_remote())});
+  reconciler_->Start();
+  absl::StatusOr<model::ExternalNetwork> network =
+      svc().external_networks.Create(admin_, {.name = "public",
+                                              .cidr = "172.24.0.0/24",
+                                              .gateway_ip = "172.24.0.1",
+                                              .physical_network = "physnet1"});
+  ASSERT_TRUE(network.ok()) << network.status();
+  model::Vpc vpc = MakeVpc(alice_);
+  model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.1.0/24");
+  vpc = AttachGateway(alice_, vpc.meta.id, network->meta.id);
+  model::Port port = MakePort(alice_, subnet.meta.id);
+  ASSERT_TRUE(svc()
+                  .floating_ips
+                  .Create(alice_, {.external_network_id = network->meta.id,
+                                   .floating_ip_address = "172.24.0.50",
+                                   .port_id = port.meta.id})
+                  .ok());
+
+  // "chassis:priority" of every HA_Chassis, sorted.
+  const auto members = [&] {
+    std::vector<std::string> out =
+        absl::StrSplit(Nbctl(Remote(), {"--format=csv", "--data=bare", "--no-headings",
+                                        "--columns=chassis_name,priority", "list", "HA_Chassis"}),
+                       '\n', absl::SkipEmpty());
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  // Only the marked gateway nodes, one active (priority 2) and one standby.
+  ASSERT_TRUE(WaitFor([&] { return members().size() == 2; }, absl::Seconds(10)));
+  std::vector<std::string> both = members();
+  EXPECT_TRUE((both == std::vector<std::string>{"gw1,1", "gw2,2"} ||
+               both == std::vector<std::string>{"gw1,2", "gw2,1"}))
+      << absl::StrJoin(both, " ");
+  const std::string router = "pn-vpc-" + vpc.meta.id;
+  EXPECT_EQ(Nbctl(Remote(), {"--bare", "--columns=ha_chassis_group", "list", "Logical_Router_Port",
+                             "pn-lrp-gw-" + vpc.meta.id}),
+            Nbctl(Remote(), {"--bare", "--columns=_uuid", "find", "HA_Chassis_Group",
+                             "name=pn-ha-" + vpc.meta.id}));
+  const std::string nat = Nbctl(Remote(), {"lr-nat-list", router});
+  EXPECT_THAT(nat, HasSubstr("snat"));
+  EXPECT_THAT(nat, HasSubstr(vpc.gateway->external_ip.ToString()));
+  EXPECT_THAT(nat, HasSubstr("172.24.0.50"));
+  EXPECT_THAT(nat, HasSubstr(port.meta.id));  // distributed: bound to the port
+  EXPECT_THAT(Nbctl(Remote(), {"lr-route-list", router}), HasSubstr("172.24.0.1"));
+
+  // A gateway node goes away: the group shrinks to the other.
+  Sbctl(sb.unix_remote(), {"chassis-del", "gw1"});
+  EXPECT_TRUE(
+      WaitFor([&] { return members() == std::vector<std::string>{"gw2,1"}; }, absl::Seconds(10)))
+      << absl::StrJoin(members(), " ");
+  // No node is marked any more: every node mapping the network is a candidate.
+  Sbctl(sb.unix_remote(), {"remove", "Chassis", "gw2", "other_config", "ovn-cms-options"});
+  EXPECT_TRUE(WaitFor([&] { return members().size() == 2; }, absl::Seconds(10)));
+  EXPECT_THAT(absl::StrJoin(members(), " "), HasSubstr("hv3"));
+
+  // Clearing the gateway (after the floating IP lets go) removes every gateway row in one
+  // transaction that the real server accepts: the port holding the group goes with it.
+  std::vector<model::FloatingIp> fips = svc().floating_ips.List(alice_, {})->items;
+  ASSERT_EQ(fips.size(), 1u);
+  ASSERT_TRUE(svc().floating_ips.Delete(alice_, fips[0].meta.id).ok());
+  ASSERT_TRUE(
+      svc()
+          .vpcs.Update(alice_, vpc.meta.id, "", {.gateway = std::optional<model::VpcGatewaySpec>()})
+          .ok());
+  Converge();
+  EXPECT_EQ(Nbctl(Remote(), {"--bare", "--columns=name", "list", "HA_Chassis_Group"}), "");
+  EXPECT_EQ(Nbctl(Remote(), {"lr-nat-list", router}), "");
+  EXPECT_THAT(Nbctl(Remote(), {"lrp-list", router}), Not(HasSubstr("pn-lrp-gw-")));
+  EXPECT_EQ(reconciler_->stats().failed_transactions, 0);
+  reconciler_->Stop();  // before the Southbound server goes away
+}
+
 TEST_F(ReconcilerTest, NbKilledAndRestartedDuringABurstConvergesWithNothingLost) {
   StartReconciler(Remote());
   model::Vpc vpc = MakeVpc(alice_);
