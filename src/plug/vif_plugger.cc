@@ -159,7 +159,11 @@ VifPlugger::~VifPlugger() {
 
 absl::Status VifPlugger::WaitForSync() {
   if (waiter_->WaitUntil(absl::Now() + options_.timeout, [&] { return client_->synced(); })) {
-    return absl::OkStatus();
+    // Synced once is not current: another client (ovs-vsctl, a second plug) may have committed
+    // a moment ago, and its update may still be on the wire. ovsdb-server sends the updates it
+    // has queued for us before the reply to a later request, so one empty transaction's round
+    // trip brings the replica up to everything committed before this call.
+    return client_->Transact(nlohmann::json::array(), options_.timeout).status();
   }
   const absl::Status why = client_->last_error();
   if (why.code() == absl::StatusCode::kFailedPrecondition) return why;  // wrong schema

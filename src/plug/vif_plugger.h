@@ -70,6 +70,7 @@ class VifPlugger {
   class SyncWaiter;
 
   VifPlugger(PlugOptions options, std::unique_ptr<SyncWaiter> waiter);
+  // Waits until the replica holds everything committed before the call.
   absl::Status WaitForSync();
   // Appends "next_cfg += 1" to `ops`, runs them and waits until cur_cfg reaches the new value.
   absl::StatusOr<nlohmann::json> TransactAndWaitApplied(nlohmann::json ops);
