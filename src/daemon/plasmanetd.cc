@@ -161,6 +161,12 @@ int Run(const Flags& flags) {
     LOG_ERROR("--ovn-sb needs --ovn-nb: Southbound is read only to learn port bindings");
     return 2;
   }
+  if (!nb_remotes.empty() && sb_remotes.empty()) {
+    // Not an error (a lab without gateways works), but the consequence is silent otherwise.
+    LOG_WARN(
+        "no --ovn-sb: VPC gateways get no chassis, so their SNAT and floating IPs do not work, "
+        "and ports report no binding chassis");
+  }
 
   // What guests are told; checked before anything is opened.
   reconcile::CompileOptions compile{.dns_zone = absl::AsciiStrToLower(flags.dns_zone),
@@ -321,8 +327,9 @@ int main(int argc, char** argv) {
                  "OVN Northbound database: unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT; a "
                  "comma-separated list for a clustered database");
   app.add_option("--ovn-sb", flags.ovn_sb,
-                 "OVN Southbound database (optional, read only): records the chassis each port "
-                 "is bound to. Same syntax as --ovn-nb");
+                 "OVN Southbound database (read only): the chassis each port is bound to, and "
+                 "the chassis that can host VPC gateways (needed for SNAT and floating IPs). "
+                 "Same syntax as --ovn-nb");
   app.add_option("--ovn-private-key", flags.ovn_private_key,
                  "PEM private key for ssl: OVN remotes");
   app.add_option("--ovn-certificate", flags.ovn_certificate,

@@ -4,7 +4,10 @@
 #include <utility>
 
 #include <absl/strings/match.h>
+#include <absl/strings/str_join.h>
 #include <absl/strings/str_split.h>
+
+#include "common/logging.h"
 
 namespace plasmanet::reconcile {
 namespace {
@@ -98,6 +101,17 @@ void SbBindings::PublishGateways(const ovsdb::Replica& replica, bool always) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!always && told_gateways_ == now) return;
+    const GatewayChassis before = told_gateways_.value_or(GatewayChassis{});
+    for (const auto& [physnet, names] : now) {
+      auto it = before.find(physnet);
+      if (it == before.end() || it->second != names) {
+        LOG_INFO("southbound gateway chassis physnet={} chassis={}", physnet,
+                 absl::StrJoin(names, ","));
+      }
+    }
+    for (const auto& [physnet, names] : before) {
+      if (!now.contains(physnet)) LOG_WARN("southbound gateway chassis physnet={} none", physnet);
+    }
     told_gateways_ = now;
   }
   gateways_(std::move(now));
