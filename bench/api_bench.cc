@@ -2,7 +2,7 @@
 // them all, beside the raw ways of writing the same ports into NB, measured in the same run.
 //
 //   build/bench/api_bench [--ports 10000] [--clients 1,8,32,128] [--skip-baselines]
-//                         [--json FILE]
+//                         [--without-ovn] [--json FILE]
 //
 // PlasmaNET, per client count, on a fresh NB ovsdb-server and a fresh plasmanetd process
 // (durable embedded store, --ovn-nb on that server), in a temp dir: 10 VPCs with 10 subnets
@@ -25,12 +25,16 @@
 // bytes per port is the difference over the ports.
 // Ratios: each baseline's ports/s over PlasmaNET's end-to-end ports/s at 32 clients (create
 // throughput with the convergence lag added to the time).
+// --without-ovn runs plasmanetd on its embedded store alone (no --ovn-nb, no NB server, no lag):
+// the API and store figures of issue #3, without the reconciler sharing the cores.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -48,6 +52,7 @@
 #include <absl/strings/strip.h>
 #include <grpcpp/grpcpp.h>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "common/logging.h"
 #include "ovsdb/client.h"
@@ -172,10 +177,45 @@ int64_t ResidentBytes(pid_t pid) {
   return 0;
 }
 
+// CPU time (user + system) `pid` has used so far, in seconds.
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after the last ')'; utime and
+  // stime are the 12th and 13th of them.
+  const size_t end = text.rfind(')');
+  if (end == std::string::npos) return 0;
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(absl::string_view(text).substr(end + 2), ' ');
+  int64_t utime = 0;
+  int64_t stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
+      !absl::SimpleAtoi(fields[12], &stime)) {
+    return 0;
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Bytes `pid` has handed to write-like system calls so far (its store, log and audit files).
+int64_t WrittenBytes(pid_t pid) {
+  std::ifstream io(absl::StrCat("/proc/", pid, "/io"));
+  for (std::string line; std::getline(io, line);) {
+    absl::string_view rest = line;
+    int64_t bytes = 0;
+    if (absl::ConsumePrefix(&rest, "wchar:") &&
+        absl::SimpleAtoi(absl::StripAsciiWhitespace(rest), &bytes)) {
+      return bytes;
+    }
+  }
+  return 0;
+}
+
 struct ApiResult {
   int clients = 0;
-  int64_t rss_empty = 0;  // plasmanetd's resident memory with the VPCs and subnets only
-  int64_t rss_full = 0;   // ... and with every port, once NB holds them
+  int64_t daemon_written = 0;  // bytes plasmanetd wrote while the ports were created
+  double daemon_cpu_s = 0;     // plasmanetd's CPU time while the ports were created
+  int64_t rss_empty = 0;       // plasmanetd's resident memory with the VPCs and subnets only
+  int64_t rss_full = 0;        // ... and with every port, once NB holds them
   double create_s = 0;
   double lag_s = 0;
   std::vector<double> latencies_ms;  // sorted
@@ -184,17 +224,29 @@ struct ApiResult {
   double end_to_end_ports_per_s(int ports) const { return ports / (create_s + lag_s); }
 };
 
-ApiResult RunApi(int clients, int total_ports) {
+ApiResult RunApi(int clients, int total_ports, bool with_ovn) {
   testing::OvsdbServer nb;
-  Check(nb.Start(), "NB ovsdb-server");
-  const std::string dir = nb.dir();
+  std::string dir;
+  if (with_ovn) {
+    Check(nb.Start(), "NB ovsdb-server");
+    dir = nb.dir();
+  } else {
+    absl::StatusOr<std::string> temp = testing::MakeTempDir("api-bench");
+    Check(temp.status(), "temp dir");
+    dir = *temp;
+  }
   std::ofstream(dir + "/tokens") << kToken << " bench net member\n";
   testing::PlasmanetdProcess daemon(dir + "/plasmanetd.log");
-  Check(daemon.Start({"--store", "sqlite:" + dir + "/plasmanet.db", "--tokens", dir + "/tokens",
-                      "--audit-log", dir + "/audit.log", "--ovn-nb", nb.unix_remote(),
-                      "--quota-ports", std::to_string(std::max(total_ports, 20000))}),
-        "plasmanetd");
-  NbSession watch(nb.unix_remote(), /*count_ports=*/true);
+  std::vector<std::string> flags = {"--store",       "sqlite:" + dir + "/plasmanet.db",
+                                    "--tokens",      dir + "/tokens",
+                                    "--audit-log",   dir + "/audit.log",
+                                    "--quota-ports", std::to_string(std::max(total_ports, 20000))};
+  if (with_ovn) {
+    flags.insert(flags.end(), {"--ovn-nb", nb.unix_remote()});
+  }
+  Check(daemon.Start(flags), "plasmanetd");
+  std::optional<NbSession> watch;
+  if (with_ovn) watch.emplace(nb.unix_remote(), /*count_ports=*/true);
 
   // Setup, not timed: 10 VPCs of 10 subnets.
   std::vector<std::string> subnet_ids;
@@ -221,6 +273,8 @@ ApiResult RunApi(int clients, int total_ports) {
   }
 
   ApiResult result{.clients = clients, .rss_empty = ResidentBytes(daemon.pid())};
+  const double cpu_before = CpuSeconds(daemon.pid());
+  const int64_t written_before = WrittenBytes(daemon.pid());
   std::atomic<int> next{0};
   std::atomic<int> errors{0};
   std::vector<std::vector<double>> latencies(clients);
@@ -246,18 +300,23 @@ ApiResult RunApi(int clients, int total_ports) {
   for (std::thread& t : threads) t.join();
   const Clock::time_point created = Clock::now();
   result.create_s = Seconds(created - start);
+  result.daemon_cpu_s = CpuSeconds(daemon.pid()) - cpu_before;
+  result.daemon_written = WrittenBytes(daemon.pid()) - written_before;
   result.errors = errors;
-  const std::optional<Clock::time_point> converged =
-      watch.WaitForPorts(total_ports - result.errors, std::chrono::seconds(300));
-  if (!converged) Die("NB did not receive every port within 300 s");
-  // 0 when NB held the last port before its create's answer reached the client.
-  result.lag_s = std::max(0.0, Seconds(*converged - created));
+  if (watch.has_value()) {
+    const std::optional<Clock::time_point> converged =
+        watch->WaitForPorts(total_ports - result.errors, std::chrono::seconds(300));
+    if (!converged) Die("NB did not receive every port within 300 s");
+    // 0 when NB held the last port before its create's answer reached the client.
+    result.lag_s = std::max(0.0, Seconds(*converged - created));
+  }
   result.rss_full = ResidentBytes(daemon.pid());
   for (const auto& l : latencies) {
     result.latencies_ms.insert(result.latencies_ms.end(), l.begin(), l.end());
   }
   std::sort(result.latencies_ms.begin(), result.latencies_ms.end());
   Check(daemon.Stop(), "stop plasmanetd");
+  if (!with_ovn) std::filesystem::remove_all(dir);
   return result;
 }
 
@@ -378,6 +437,7 @@ int main(int argc, char** argv) {
   int ports = 10000;
   std::string clients_text = "1,8,32,128";
   bool skip_baselines = false;
+  bool without_ovn = false;
   std::string json_path;
   CLI::App app{"api_bench: ports through the plasmanet.v1 API into OVN NB, beside raw baselines"};
   app.add_option("--ports", ports, "Ports per run")
@@ -385,6 +445,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(100, 1000000));
   app.add_option("--clients", clients_text, "Comma-separated client counts")->capture_default_str();
   app.add_flag("--skip-baselines", skip_baselines, "Only the API runs");
+  app.add_flag("--without-ovn", without_ovn,
+               "plasmanetd on its embedded store alone (no --ovn-nb); implies --skip-baselines");
   app.add_option("--json", json_path, "Also write the results here as JSON");
   CLI11_PARSE(app, argc, argv);
   InitLogging("api_bench", LogLevel::kWarn);
@@ -400,20 +462,26 @@ int main(int argc, char** argv) {
     client_counts.push_back(clients);
   }
 
-  nlohmann::json json = {{"ports", ports}, {"api", nlohmann::json::array()}};
-  std::printf("PlasmaNET API, %d ports in %d subnets of %d VPCs, plasmanetd with --ovn-nb\n", ports,
-              kSwitches, kVpcs);
-  std::printf("%-8s %10s %9s %9s %9s %12s %14s %7s %11s %10s\n", "clients", "ports/s", "p50 ms",
-              "p99 ms", "p999 ms", "NB lag s", "end-to-end/s", "errors", "daemon RSS", "B/port");
+  if (without_ovn) skip_baselines = true;
+  nlohmann::json json = {
+      {"ports", ports}, {"with_ovn", !without_ovn}, {"api", nlohmann::json::array()}};
+  std::printf("PlasmaNET API, %d ports in %d subnets of %d VPCs, plasmanetd %s\n", ports, kSwitches,
+              kVpcs, without_ovn ? "on its store alone" : "with --ovn-nb");
+  std::printf("%-8s %10s %9s %9s %9s %12s %14s %7s %11s %10s %12s %13s\n", "clients", "ports/s",
+              "p50 ms", "p99 ms", "p999 ms", "NB lag s", "end-to-end/s", "errors", "daemon RSS",
+              "B/port", "CPU us/port", "written/port");
   std::optional<double> reference;  // end-to-end ports/s at 32 clients (or the last run)
   for (int clients : client_counts) {
-    const ApiResult r = RunApi(clients, ports);
+    const ApiResult r = RunApi(clients, ports, !without_ovn);
     const double p50 = Percentile(r.latencies_ms, 0.50), p99 = Percentile(r.latencies_ms, 0.99),
                  p999 = Percentile(r.latencies_ms, 0.999);
     const double per_port = static_cast<double>(r.rss_full - r.rss_empty) / ports;
-    std::printf("%-8d %10.0f %9.2f %9.2f %9.2f %12.3f %14.0f %7d %8.1f MB %10.0f\n", clients,
-                r.ports_per_s(ports), p50, p99, p999, r.lag_s, r.end_to_end_ports_per_s(ports),
-                r.errors, static_cast<double>(r.rss_full) / 1e6, per_port);
+    const double cpu_us_per_port = r.daemon_cpu_s * 1e6 / ports;
+    const double written_per_port = static_cast<double>(r.daemon_written) / ports;
+    std::printf("%-8d %10.0f %9.2f %9.2f %9.2f %12.3f %14.0f %7d %8.1f MB %10.0f %12.0f %11.0f B\n",
+                clients, r.ports_per_s(ports), p50, p99, p999, r.lag_s,
+                r.end_to_end_ports_per_s(ports), r.errors, static_cast<double>(r.rss_full) / 1e6,
+                per_port, cpu_us_per_port, written_per_port);
     std::fflush(stdout);
     if (clients == 32 || !reference) reference = r.end_to_end_ports_per_s(ports);
     json["api"].push_back({{"clients", clients},
@@ -425,6 +493,8 @@ int main(int argc, char** argv) {
                            {"end_to_end_ports_per_s", r.end_to_end_ports_per_s(ports)},
                            {"daemon_rss_bytes", r.rss_full},
                            {"daemon_rss_bytes_per_port", per_port},
+                           {"daemon_cpu_us_per_port", cpu_us_per_port},
+                           {"daemon_written_bytes_per_port", written_per_port},
                            {"errors", r.errors}});
   }
 
