@@ -8,16 +8,42 @@
 namespace plasmanet {
 namespace {
 
-TEST(UuidTest, GeneratedIdsAreCanonicalVersion4AndDistinct) {
+const absl::Time kNoon = absl::FromUnixMillis(1'796'400'000'123);
+
+TEST(UuidTest, GeneratedIdsAreCanonicalVersion7AndDistinct) {
   absl::BitGen gen;
+  UuidV7Sequence sequence;
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
-    std::string id = GenerateUuid(gen);
+    std::string id = sequence.Next(kNoon + absl::Milliseconds(i / 10), gen);
     ASSERT_TRUE(IsUuid(id)) << id;
-    EXPECT_EQ(id[14], '4') << id;
+    EXPECT_EQ(id[14], '7') << id;
     EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b') << id;
     EXPECT_TRUE(seen.insert(id).second) << "duplicate " << id;
   }
+}
+
+TEST(UuidTest, IdsStartWithTheirMillisecond) {
+  absl::BitGen gen;
+  UuidV7Sequence sequence;
+  // 1,796,400,000,123 ms is 0x01a2_41c8_ac7b.
+  EXPECT_EQ(sequence.Next(kNoon, gen).substr(0, 13), "01a241c8-ac7b");
+}
+
+TEST(UuidTest, LaterIdsSortLaterEvenWhenTheClockStandsStillOrStepsBack) {
+  absl::BitGen gen;
+  UuidV7Sequence sequence;
+  std::string previous = sequence.Next(kNoon, gen);
+  // 10,000 ids in one millisecond overflow the 12-bit sequence twice; then the clock steps
+  // back a second, as after an NTP correction.
+  for (int i = 0; i < 12'000; ++i) {
+    const absl::Time now = i < 10'000 ? kNoon : kNoon - absl::Seconds(1);
+    std::string id = sequence.Next(now, gen);
+    ASSERT_LT(previous, id) << "after " << i << " ids";
+    previous = std::move(id);
+  }
+  // Once the clock passes the borrowed milliseconds, ids take its time again.
+  EXPECT_EQ(sequence.Next(kNoon + absl::Seconds(1), gen).substr(0, 13), "01a241c8-b063");
 }
 
 TEST(UuidTest, RejectsMalformedIds) {

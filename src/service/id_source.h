@@ -1,5 +1,6 @@
-// IdSource: object ids and generated MACs. Thread-safe: a mutex guards the generator, which is
-// seeded from the OS (or with a fixed seed in tests that want repeatable ids).
+// IdSource: object ids (time-ordered UUIDs, see common/uuid.h) and generated MACs. Thread-safe:
+// a mutex guards the generator, which is seeded from the OS (or with a fixed seed in tests that
+// want repeatable ids), and the id sequence.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <absl/base/thread_annotations.h>
 #include <absl/synchronization/mutex.h>
 
+#include "common/clock.h"
 #include "common/mac_address.h"
 #include "common/uuid.h"
 
@@ -17,7 +19,8 @@ namespace plasmanet::service {
 
 class IdSource {
  public:
-  explicit IdSource(std::optional<uint64_t> seed = std::nullopt) {
+  // `clock` must outlive this object; it dates the ids.
+  explicit IdSource(Clock& clock, std::optional<uint64_t> seed = std::nullopt) : clock_(clock) {
     if (seed.has_value()) {
       gen_.seed(*seed);
       return;
@@ -30,7 +33,7 @@ class IdSource {
 
   std::string NewId() {
     absl::MutexLock lock(&mu_);
-    return GenerateUuid(gen_);
+    return sequence_.Next(clock_.Now(), gen_);
   }
   MacAddress NewMac() {
     absl::MutexLock lock(&mu_);
@@ -38,8 +41,10 @@ class IdSource {
   }
 
  private:
+  Clock& clock_;
   absl::Mutex mu_;
   std::mt19937_64 gen_ ABSL_GUARDED_BY(mu_);
+  UuidV7Sequence sequence_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace plasmanet::service

@@ -26,7 +26,7 @@ class Services {
   // `store` and `clock` must outlive this object. `seed` makes ids repeatable in tests.
   Services(store::Store& store, Clock& clock, std::optional<uint64_t> seed = std::nullopt,
            Quotas quotas = {}, model::NetworkLimits limits = {})
-      : ids_(seed),
+      : ids_(clock, seed),
         ipam_(store),
         quota_(store, quotas),
         core_(store, clock, ids_, ipam_, quota_),
