@@ -6,6 +6,7 @@
 
 #include <absl/strings/str_cat.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -39,6 +40,11 @@ CREATE TABLE IF NOT EXISTS meta (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta VALUES ('revision', 0), ('compacted', 0);
 )sql";
+
+// WAL frames (pages) committed between two background checkpoints: SQLite's own default.
+constexpr int kCheckpointFrames = 1000;
+// WAL size (frames) at which the writer copies back the rest itself, so the log can restart.
+constexpr int kRestartFrames = 4 * kCheckpointFrames;
 
 // Builds "key >= ?1 AND key < ?2" for a prefix, or "key >= ?1" when it has no upper bound.
 std::string PrefixCondition(const std::string& end) {
@@ -180,7 +186,27 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(absl::string_view
   std::unique_ptr<SqliteStore> store(
       new SqliteStore(std::string(path), options, std::move(*writer), lock_fd));
   PN_RETURN_IF_ERROR(store->InitSchema());
-  store->writer_thread_ = std::thread([s = store.get()] { s->WriterLoop(); });
+  PN_ASSIGN_OR_RETURN(ConnectionPtr checkpoint_connection,
+                      Connection::Open(store->path_, /*read_only=*/false));
+  // A connection learns that the database is in WAL mode on its first read.
+  PN_RETURN_IF_ERROR(checkpoint_connection->Exec("SELECT COUNT(*) FROM meta"));
+  store->checkpointer_ =
+      std::make_unique<WalCheckpointer>(std::move(checkpoint_connection), kCheckpointFrames);
+  // Replaces SQLite's automatic checkpoint in the writer (a connection has one WAL hook). It
+  // runs on the writer thread, inside each COMMIT.
+  sqlite3_wal_hook(
+      store->writer_->handle(),
+      [](void* self, sqlite3*, const char*, int frames) {
+        auto* owner = static_cast<SqliteStore*>(self);
+        owner->wal_frames_ = frames;
+        owner->checkpointer_->Notify(frames);
+        return SQLITE_OK;
+      },
+      store.get());
+  store->writer_thread_ = std::thread([s = store.get()] {
+    pthread_setname_np(pthread_self(), "pn-store-write");
+    s->WriterLoop();
+  });
   LOG_INFO("store opened backend=sqlite path={} revision={} compacted={}", store->path_,
            store->revision_, store->compacted_);
   return store;
@@ -197,6 +223,7 @@ SqliteStore::~SqliteStore() {
   }
   queue_cv_.notify_all();
   if (writer_thread_.joinable()) writer_thread_.join();
+  checkpointer_.reset();
   {
     std::lock_guard lock(state_mu_);
     state_closing_ = true;
@@ -290,6 +317,8 @@ absl::StatusOr<int64_t> SqliteStore::CurrentRevision() {
   return revision_;
 }
 
+int64_t SqliteStore::checkpoints_for_test() const { return checkpointer_->checkpoints_for_test(); }
+
 int64_t SqliteStore::commits_for_test() const {
   std::lock_guard lock(state_mu_);
   return commits_;
@@ -339,6 +368,22 @@ void SqliteStore::WriterLoop() {
       }
     }
     ApplyBatch(batch);
+    if (wal_frames_ >= kRestartFrames) FinishCheckpoint();
+  }
+}
+
+void SqliteStore::FinishCheckpoint() {
+  // The log restarts from its start only when a write begins with every frame copied back,
+  // which the background checkpointer never sees while commits keep coming. Copying the few
+  // frames it has not reached yet, here, between two batches, lets the next batch restart it.
+  // SQLITE_BUSY means the background checkpoint is running: try again after the next batch.
+  int log_frames = 0;
+  int copied_frames = 0;
+  const int rc = sqlite3_wal_checkpoint_v2(writer_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                           &log_frames, &copied_frames);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    LOG_WARN("store checkpoint failed backend=sqlite error=\"{}\"",
+             sqlite3_errmsg(writer_->handle()));
   }
 }
 

@@ -7,6 +7,7 @@
 // transaction of a batch runs under its own SAVEPOINT, so one failing compare or error rolls
 // back only that transaction, and the whole batch shares one COMMIT and hence one fsync.
 // Reads use a pool of separate read-only connections and never wait for the writer (WAL).
+// The WAL is copied back into the database file by a WalCheckpointer thread, not the writer.
 //
 // Tables: kv (current state), changes (the event log Watch reads; trimmed by Compact and by
 // automatic compaction that keeps the last `retained_revisions`), meta (revision, compacted).
@@ -31,6 +32,7 @@
 #include <absl/strings/string_view.h>
 
 #include "store/sqlite/sqlite_connection.h"
+#include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
 
 namespace plasmanet::store::sqlite {
@@ -58,6 +60,8 @@ class SqliteStore final : public Store {
 
   // Number of SQLite COMMITs issued by the writer, for tests and benchmarks of group commit.
   int64_t commits_for_test() const;
+  // Background WAL checkpoints run so far.
+  int64_t checkpoints_for_test() const;
 
  private:
   class SqliteWatcher;
@@ -73,6 +77,7 @@ class SqliteStore final : public Store {
   absl::Status InitSchema();
   void WriterLoop();
   void ApplyBatch(std::vector<Pending>& batch);
+  void FinishCheckpoint();
   absl::StatusOr<TxnResult> ApplyOne(const Txn& txn, int64_t& revision);
   absl::StatusOr<bool> Holds(const Compare& compare);
   absl::Status Put(const std::string& key, const std::string& value, int64_t revision, int64_t seq);
@@ -90,6 +95,7 @@ class SqliteStore final : public Store {
   // Owned by the writer thread alone.
   ConnectionPtr writer_;
   int64_t commits_since_compaction_ = 0;
+  int wal_frames_ = 0;  // the WAL's size after the last commit
 
   // Queue from Commit() callers to the writer thread.
   std::mutex queue_mu_;
@@ -108,6 +114,8 @@ class SqliteStore final : public Store {
   std::mutex pool_mu_;
   std::vector<ConnectionPtr> read_pool_;  // guarded by pool_mu_
 
+  // Stopped after the writer thread, before the writer connection closes.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   std::thread writer_thread_;
 };
 
