@@ -122,7 +122,8 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
   std::sort(port.fixed_ips.begin(), port.fixed_ips.end());
 
   // The port and every key that makes it unique or findable, in one transaction.
-  txn.ops.push_back(Op::Put(keys::Object(Kind::kPort, port.meta.id), model::Encode(port)));
+  const std::string encoded = model::Encode(port);
+  txn.ops.push_back(Op::Put(keys::Object(Kind::kPort, port.meta.id), encoded));
   txn.ops.push_back(Op::Put(keys::ScopeEntry(scope, Kind::kPort, port.meta.id), ""));
   txn.ops.push_back(Op::Put(keys::Child(Relation::kSubnetPorts, subnet.meta.id, port.meta.id), ""));
   for (const std::string& group : port.security_group_ids) {
@@ -134,7 +135,7 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
   }
 
   absl::StatusOr<store::TxnResult> result =
-      core_.Commit(ctx, "CreatePort", std::move(txn), model::Encode(port));
+      core_.Commit(ctx, "CreatePort", std::move(txn), encoded);
   core_.SettleQuota(Kind::kPort, port.meta, result.ok() && result->succeeded && !ctx.validate_only,
                     result.ok() && result->failed_compare == quota_guard);
   if (!result.ok()) {
