@@ -55,6 +55,7 @@ absl::StatusOr<IpamRegistry::Locked> IpamRegistry::Acquire(const std::string& ow
   locked.lock = std::unique_lock(locked.entry->mu);
   if (locked.entry->allocator == nullptr) {
     PN_ASSIGN_OR_RETURN(locked.entry->allocator, Load(owner, family));
+    locked.entry->loaded_at = clock_.Now();
   }
   return locked;
 }
@@ -76,6 +77,12 @@ absl::StatusOr<IpAddress> IpamRegistry::Propose(const std::string& owner,
     }
   }
   std::optional<uint64_t> offset = locked.allocator().Allocate();
+  if (!offset.has_value() && clock_.Now() - locked.entry->loaded_at >= kRefreshInterval) {
+    // Full in memory; another server may have freed addresses since the load.
+    PN_ASSIGN_OR_RETURN(locked.entry->allocator, Load(owner, family));
+    locked.entry->loaded_at = clock_.Now();
+    offset = locked.allocator().Allocate();
+  }
   if (!offset.has_value()) {
     return absl::ResourceExhaustedError(absl::StrCat("no free ", IpFamilyName(family.cidr.family()),
                                                      " address left in ", family.cidr.ToString()));

@@ -10,7 +10,9 @@
 // An allocator is built lazily, on first use after start, from the owner's /v1/ipam keys, so a
 // restart never forgets an address. With several API servers on one store (issue #10) another
 // server's allocations are learnt when a compare fails (MarkUsed); addresses they free are
-// learnt when the owner is reloaded. TODO(#10): feed allocators from the store watch.
+// learnt when the owner is reloaded, which a pool that looks full does before it answers
+// RESOURCE_EXHAUSTED (at most once per kRefreshInterval, so a full pool is not re-read per
+// request). TODO(#10): feed allocators from the store watch, so frees are learnt at once.
 //
 // Thread-safe: one mutex per allocator, so different subnets never contend.
 #pragma once
@@ -24,6 +26,7 @@
 
 #include <absl/status/statusor.h>
 
+#include "common/clock.h"
 #include "common/ip_address.h"
 #include "ipam/pool_allocator.h"
 #include "model/subnet.h"
@@ -33,7 +36,11 @@ namespace plasmanet::service {
 
 class IpamRegistry {
  public:
-  explicit IpamRegistry(store::Store& store) : store_(store) {}
+  // `store` and `clock` must outlive this object.
+  IpamRegistry(store::Store& store, Clock& clock) : store_(store), clock_(clock) {}
+
+  // How old an allocator must be before a full pool is re-read from the store.
+  static constexpr absl::Duration kRefreshInterval = absl::Seconds(1);
 
   // A free pool address of `family`'s family, marked used in memory. RESOURCE_EXHAUSTED when
   // every pool address is used. Normally the next free address after the last one handed out;
@@ -58,6 +65,7 @@ class IpamRegistry {
   struct Entry {
     std::mutex mu;
     std::unique_ptr<ipam::PoolAllocator> allocator;  // guarded by mu; null until loaded
+    absl::Time loaded_at;                            // guarded by mu
     std::mt19937_64 rng{std::random_device{}()};     // guarded by mu; for scatter
   };
 
@@ -74,6 +82,7 @@ class IpamRegistry {
                                                             const model::SubnetFamily& family);
 
   store::Store& store_;
+  Clock& clock_;
   std::mutex map_mu_;
   std::map<std::pair<std::string, IpFamily>, std::shared_ptr<Entry>> entries_;  // by map_mu_
 };

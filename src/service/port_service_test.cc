@@ -6,6 +6,7 @@ namespace plasmanet::service {
 namespace {
 
 using ::plasmanet::testing::HasFieldError;
+using ::plasmanet::testing::IsOk;
 using ::plasmanet::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -110,6 +111,26 @@ TEST_F(PortServiceTest, FullSubnetIsResourceExhaustedAndDeleteFreesAnAddress) {
   ASSERT_TRUE(svc().ports.Delete(alice_, ports[2].meta.id).ok());
   model::Port again = MakePort(alice_, tiny.meta.id);
   EXPECT_THAT(Ips(again), ElementsAre("10.0.9.4"));
+}
+
+TEST_F(PortServiceTest, AFullPoolRereadsTheStoreForAddressesAnotherServerFreed) {
+  model::Subnet tiny = MakeSubnet(alice_, vpc_.meta.id, "10.0.9.0/29");  // .2-.6 allocatable
+  std::vector<model::Port> ports;
+  for (int i = 0; i < 5; ++i) ports.push_back(MakePort(alice_, tiny.meta.id));
+  // A second server on the same store (several plasmanetd on etcd) frees one address; the
+  // first one's allocator still holds it as used.
+  Services second(*store_, clock_, std::nullopt, quotas_);
+  ASSERT_THAT(second.ports.Delete(alice_, ports[3].meta.id), IsOk());
+  // Within a second of its load a full pool answers at once, without reading the store...
+  EXPECT_THAT(svc().ports.Create(alice_, {.subnet_id = tiny.meta.id}),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("no free IPv4 address")));
+  // ...later it reads the store again before saying so, and finds the freed address.
+  clock_.Advance(IpamRegistry::kRefreshInterval);
+  absl::StatusOr<model::Port> port = svc().ports.Create(alice_, {.subnet_id = tiny.meta.id});
+  ASSERT_THAT(port, IsOk());
+  EXPECT_THAT(Ips(*port), ElementsAre("10.0.9.5"));
+  EXPECT_THAT(svc().ports.Create(alice_, {.subnet_id = tiny.meta.id}),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("no free IPv4 address")));
 }
 
 TEST_F(PortServiceTest, ReleasedAddressIsReusedLast) {

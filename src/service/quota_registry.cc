@@ -6,6 +6,7 @@
 #include <absl/strings/str_cat.h>
 
 #include "common/status_macros.h"
+#include "service/ipam_registry.h"
 #include "service/keys.h"
 
 namespace plasmanet::service {
@@ -41,6 +42,7 @@ absl::Status QuotaRegistry::Load(const auth::Scope& scope, auth::Kind kind, Entr
   PN_ASSIGN_OR_RETURN(ipam::PoolAllocator allocator,
                       ipam::PoolAllocator::Create(bits, {{0, static_cast<uint64_t>(limit - 1)}}));
   entry.allocator = std::make_unique<ipam::PoolAllocator>(std::move(allocator));
+  entry.loaded_at = clock_.Now();
   store::RangeRequest request{.prefix = keys::QuotaPrefix(scope, kind), .limit = 10'000};
   while (true) {
     PN_ASSIGN_OR_RETURN(store::RangeResult page, store_.Range(request));
@@ -80,6 +82,15 @@ absl::StatusOr<int64_t> QuotaRegistry::Propose(const auth::Scope& scope, auth::K
     if (entry->allocator->Reserve(candidate)) return static_cast<int64_t>(candidate);
   }
   std::optional<uint64_t> slot = entry->allocator->Allocate();
+  if (!slot.has_value() && clock_.Now() - entry->loaded_at >= IpamRegistry::kRefreshInterval) {
+    // Full in memory; another server may have deleted objects since the load.
+    absl::Status loaded = Load(scope, kind, *entry);
+    if (!loaded.ok()) {
+      entry->allocator.reset();
+      return loaded;
+    }
+    slot = entry->allocator->Allocate();
+  }
   if (!slot.has_value()) {
     return absl::ResourceExhaustedError(absl::StrCat("quota exceeded: project ", scope.org_id, "/",
                                                      scope.project_id, " may have at most ", limit,

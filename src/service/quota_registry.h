@@ -23,6 +23,7 @@
 
 #include "auth/authorizer.h"
 #include "auth/principal.h"
+#include "common/clock.h"
 #include "ipam/pool_allocator.h"
 #include "store/store.h"
 
@@ -42,10 +43,14 @@ struct Quotas {
 
 class QuotaRegistry {
  public:
-  QuotaRegistry(store::Store& store, Quotas quotas) : store_(store), quotas_(quotas) {}
+  // `store` and `clock` must outlive this object.
+  QuotaRegistry(store::Store& store, Quotas quotas, Clock& clock)
+      : store_(store), clock_(clock), quotas_(quotas) {}
 
   // A free slot of `scope`'s quota for `kind`, marked used in memory. RESOURCE_EXHAUSTED when
-  // the project has as many objects as its quota allows. -1 for kinds without a quota.
+  // the project has as many objects as its quota allows. -1 for kinds without a quota. Slots
+  // freed by another server are learnt by re-reading the store when every slot looks used
+  // (at most once per IpamRegistry::kRefreshInterval).
   absl::StatusOr<int64_t> Propose(const auth::Scope& scope, auth::Kind kind);
   // Returns a slot (its object was deleted, or its claim failed).
   void Release(const auth::Scope& scope, auth::Kind kind, int64_t slot);
@@ -58,6 +63,7 @@ class QuotaRegistry {
   struct Entry {
     std::mutex mu;
     std::unique_ptr<ipam::PoolAllocator> allocator;  // guarded by mu; null until loaded
+    absl::Time loaded_at;                            // guarded by mu
     std::mt19937_64 rng{std::random_device{}()};     // guarded by mu
   };
   using Key = std::tuple<std::string, std::string, auth::Kind>;
@@ -66,6 +72,7 @@ class QuotaRegistry {
   absl::Status Load(const auth::Scope& scope, auth::Kind kind, Entry& entry);
 
   store::Store& store_;
+  Clock& clock_;
   const Quotas quotas_;
   std::mutex map_mu_;
   std::map<Key, std::shared_ptr<Entry>> entries_;  // guarded by map_mu_

@@ -7,6 +7,7 @@
 namespace plasmanet::service {
 namespace {
 
+using ::plasmanet::testing::IsOk;
 using ::plasmanet::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
@@ -53,6 +54,22 @@ TEST_F(QuotaTest, EveryKindCounts) {
   ASSERT_TRUE(svc().floating_ips.Create(alice_, {.external_network_id = net.meta.id}).ok());
   EXPECT_EQ(svc().floating_ips.Create(alice_, {.external_network_id = net.meta.id}).status().code(),
             absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(QuotaTest, AFullQuotaRereadsTheStoreForSlotsAnotherServerFreed) {
+  Limit({.vpcs = 2});
+  model::Vpc first = MakeVpc(alice_);
+  MakeVpc(alice_);
+  Services second(*store_, clock_, std::nullopt, quotas_);
+  ASSERT_THAT(second.vpcs.Delete(alice_, first.meta.id), IsOk());
+  // Within a second of loading the quota, the first server answers from memory...
+  EXPECT_THAT(svc().vpcs.Create(alice_, {.cidr_blocks = {"10.1.0.0/16"}}),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("at most 2")));
+  // ...after that it reads the store again before refusing, and finds the freed slot.
+  clock_.Advance(IpamRegistry::kRefreshInterval);
+  EXPECT_THAT(svc().vpcs.Create(alice_, {.cidr_blocks = {"10.1.0.0/16"}}), IsOk());
+  EXPECT_THAT(svc().vpcs.Create(alice_, {.cidr_blocks = {"10.2.0.0/16"}}),
+              StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("at most 2")));
 }
 
 TEST_F(QuotaTest, ConcurrentCreatesNeverExceedTheQuota) {

@@ -27,8 +27,8 @@ class Services {
   Services(store::Store& store, Clock& clock, std::optional<uint64_t> seed = std::nullopt,
            Quotas quotas = {}, model::NetworkLimits limits = {})
       : ids_(clock, seed),
-        ipam_(store),
-        quota_(store, quotas),
+        ipam_(store, clock),
+        quota_(store, quotas, clock),
         core_(store, clock, ids_, ipam_, quota_),
         subnets(core_, limits) {}
 
