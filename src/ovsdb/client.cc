@@ -509,9 +509,10 @@ absl::Status Client::RunSession(const Remote& remote) {
   size_t rows = ReadReplica([](const Replica& r) { return r.total_rows(); });
   LOG_INFO("ovsdb connected database={} remote={} sync={} rows={} changed={}", options_.database,
            remote.ToString(), full ? "full" : "incremental", rows, changes.size());
+  // The changes first: a listener that acts on OnSynced has then been told everything.
+  if (!changes.empty()) listener_->OnRowsChanged(changes);
   synced_ = true;
   listener_->OnSynced(full);
-  if (!changes.empty()) listener_->OnRowsChanged(changes);
 
   // 4. Serve: updates, echo, and replies to Transact calls from other threads.
   result = pump([] { return false; }, absl::InfiniteFuture());

@@ -71,7 +71,7 @@ class ClientListener {
   virtual ~ClientListener() = default;
   // The replica is in step with the server after a (re)connect. `full`: it was rebuilt from a
   // full dump, so anything may have changed; otherwise only the changes reported through
-  // OnRowsChanged happened while disconnected.
+  // OnRowsChanged, just before this call, happened while disconnected.
   virtual void OnSynced(bool full) = 0;
   virtual void OnRowsChanged(const std::vector<RowChange>& changes) = 0;
   virtual void OnDisconnected(const absl::Status& why) = 0;

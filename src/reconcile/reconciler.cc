@@ -100,6 +100,7 @@ void Reconciler::OnSynced(bool full) {
       nb_changes_.clear();  // the rebuilt index covers them
     }
     nb_resynced_ = true;
+    ++nb_syncs_;
   }
   cv_.notify_all();
 }
@@ -203,6 +204,10 @@ void Reconciler::Work() {
         });
     if (stopping_) return;
     Absorb(lock);
+    // The client is synced as soon as its replica is, before this thread has rebuilt the index
+    // from it; diffing against an index that has not seen the latest sync would insert rows NB
+    // already holds (a restart's first pass inserted every row again).
+    const bool nb_ready = client_->synced() && absorbed_syncs_ == nb_syncs_;
     lock.unlock();
     const absl::Time now = absl::Now();
     if (now >= next_audit_) {
@@ -212,7 +217,7 @@ void Reconciler::Work() {
       refused_.clear();  // perhaps whatever blocked them is gone
       next_audit_ = now + options_.audit_interval;
     }
-    if (client_->synced() && now >= retry_at_) ReconcileDirty();
+    if (nb_ready && now >= retry_at_) ReconcileDirty();
     for (const std::string& id : std::exchange(refused_ports_, {})) {
       absl::Status recorded = ports_.RecordBinding(id, model::PortStatus::kError, "");
       if (!recorded.ok() && !absl::IsNotFound(recorded)) {
@@ -220,9 +225,9 @@ void Reconciler::Work() {
                  std::string(recorded.message()));
       }
     }
-    if (client_->synced()) UpdatePortStatuses();
+    if (nb_ready) UpdatePortStatuses();
     lock.lock();
-    if (client_->synced() && dirty_.empty() && blocked_.empty() && refused_.empty()) {
+    if (nb_ready && dirty_.empty() && blocked_.empty() && refused_.empty()) {
       if (resync_started_) {
         LOG_INFO("reconciler full resync done inserted={} updated={} deleted={} took={}",
                  stats_.rows_inserted - resync_base_.rows_inserted,
@@ -244,6 +249,7 @@ void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
   store_inputs_.clear();
   const bool full_sync = std::exchange(nb_full_sync_, false);
   nb_resynced_ = false;
+  absorbed_syncs_ = nb_syncs_;
   std::vector<ovsdb::RowChange> nb_changes = std::move(nb_changes_);
   nb_changes_.clear();
   for (std::string& port : sb_changed_ports_) status_checks_.insert(std::move(port));

@@ -126,6 +126,7 @@ class Reconciler final : private ovsdb::ClientListener {
   std::vector<StoreInput> store_inputs_;
   bool nb_full_sync_ = false;
   bool nb_resynced_ = false;  // (re)connected, full or not: dirty owners can be sent again
+  int64_t nb_syncs_ = 0;      // OnSynced calls so far
   std::vector<ovsdb::RowChange> nb_changes_;
   std::vector<std::string> sb_changed_ports_;
   std::optional<SbBindings::GatewayChassis> sb_gateway_chassis_;  // new gateway candidates
@@ -134,6 +135,7 @@ class Reconciler final : private ovsdb::ClientListener {
   ReconcilerStats stats_;
 
   // Worker state.
+  int64_t absorbed_syncs_ = 0;  // nb_syncs_ when Absorb last took the NB inputs
   ModelCache cache_;
   NbIndex index_;
   std::set<OwnerRef> dirty_;                // ordered: VPCs, then subnets, then ports
