@@ -36,9 +36,12 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
                       core_.Replay<model::Port>(ctx, "CreatePort"));
   if (replay.has_value()) return replay;
   // Subnet and authorization: a port lives in its subnet's project.
-  PN_ASSIGN_OR_RETURN(model::Subnet subnet,
-                      core_.LoadVisible<model::Subnet>(ctx.principal, Kind::kSubnet, spec.subnet_id,
-                                                       "port.subnet_id"));
+  // From the cache unless retrying: the transaction below guards the subnet's revision.
+  PN_ASSIGN_OR_RETURN(
+      std::shared_ptr<const model::Subnet> cached_subnet,
+      core_.LoadVisibleCached<model::Subnet>(ctx.principal, Kind::kSubnet, spec.subnet_id,
+                                             "port.subnet_id", subnets_, /*fresh=*/retry));
+  const model::Subnet& subnet = *cached_subnet;
   const auth::Scope scope{subnet.meta.org_id, subnet.meta.project_id};
   PN_RETURN_IF_ERROR(auth::CheckWrite(ctx.principal, Kind::kPort, scope));
   PN_ASSIGN_OR_RETURN(model::PortDraft draft, model::BuildPort(spec, subnet));

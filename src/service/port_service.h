@@ -84,13 +84,16 @@ class PortService {
  private:
   struct Attempt;
 
-  // `retry` is set after a lost race, so proposals spread out instead of colliding again.
+  // `retry` is set after a lost race, so proposals spread out instead of colliding again, and
+  // the subnet is read from the store, not the cache.
   absl::StatusOr<std::optional<model::Port>> TryCreate(const RequestContext& ctx,
                                                        const model::PortSpec& spec, bool retry);
   absl::StatusOr<std::optional<bool>> TryDelete(const RequestContext& ctx, const std::string& id);
 
   ServiceCore& core_;
   SecurityGroupService& groups_;
+  // Subnets as Create read them (see ReadCache); bounded, as a daemon may serve many subnets.
+  ReadCache<model::Subnet> subnets_{4096};
 };
 
 }  // namespace plasmanet::service

@@ -133,6 +133,27 @@ TEST_F(PortServiceTest, AFullPoolRereadsTheStoreForAddressesAnotherServerFreed) 
               StatusIs(absl::StatusCode::kResourceExhausted, HasSubstr("no free IPv4 address")));
 }
 
+TEST_F(PortServiceTest, ASubnetChangedOrDeletedByAnotherServerIsReadAgain) {
+  // This server has read (and cached) the subnet by creating a port in it.
+  model::Subnet subnet = MakeSubnet(alice_, vpc_.meta.id, "10.0.9.0/24");
+  model::Port first = MakePort(alice_, subnet.meta.id);
+  Services second(*store_, clock_, std::nullopt, quotas_);
+  // Renamed elsewhere: the create goes through, on the subnet as it is now.
+  ASSERT_THAT(second.subnets.Update(alice_, subnet.meta.id, "", {.meta = {.name = "renamed"}}),
+              IsOk());
+  absl::StatusOr<model::Port> after_rename =
+      svc().ports.Create(alice_, {.subnet_id = subnet.meta.id});
+  ASSERT_THAT(after_rename, IsOk());
+  // Deleted elsewhere: the cached copy must not let a port into a subnet that is gone.
+  for (const model::Port* port : {&first, &*after_rename}) {
+    ASSERT_THAT(second.ports.Delete(alice_, port->meta.id), IsOk());
+  }
+  ASSERT_THAT(second.subnets.Delete(alice_, subnet.meta.id), IsOk());
+  EXPECT_THAT(
+      FailsWithoutChange([&] { return svc().ports.Create(alice_, {.subnet_id = subnet.meta.id}); }),
+      StatusIs(absl::StatusCode::kNotFound, HasSubstr("port.subnet_id")));
+}
+
 TEST_F(PortServiceTest, ReleasedAddressIsReusedLast) {
   model::Port a = MakePort(alice_, subnet_.meta.id);  // .2
   MakePort(alice_, subnet_.meta.id);                  // .3

@@ -118,6 +118,12 @@ absl::StatusOr<store::TxnResult> ServiceCore::Commit(const RequestContext& ctx,
   return committed;
 }
 
+absl::Status ServiceCore::NotVisible(auth::Kind kind, const std::string& id,
+                                     absl::string_view field) {
+  return FieldError(absl::StatusCode::kNotFound, field,
+                    absl::StrCat(auth::KindName(kind), " ", id, " not found"));
+}
+
 absl::StatusOr<int> ServiceCore::ClaimQuota(auth::Kind kind, model::ObjectMeta& meta,
                                             store::Txn& txn) {
   const auth::Scope scope{meta.org_id, meta.project_id};

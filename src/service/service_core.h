@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -29,6 +30,7 @@
 #include "service/ipam_registry.h"
 #include "service/keys.h"
 #include "service/quota_registry.h"
+#include "service/read_cache.h"
 #include "store/store.h"
 
 namespace plasmanet::service {
@@ -108,6 +110,15 @@ class ServiceCore {
   absl::StatusOr<T> LoadVisible(const auth::Principal& principal, auth::Kind kind,
                                 const std::string& id, absl::string_view field);
 
+  // LoadVisible through `cache`: its copy unless `fresh` or missing, else the store's (which
+  // the cache then keeps). Only for callers whose transaction guards the object's revision, and
+  // that pass `fresh` when retrying after a failed guard (see ReadCache).
+  template <typename T>
+  absl::StatusOr<std::shared_ptr<const T>> LoadVisibleCached(const auth::Principal& principal,
+                                                             auth::Kind kind, const std::string& id,
+                                                             absl::string_view field,
+                                                             ReadCache<T>& cache, bool fresh);
+
   // A page of the objects of `kind` that `principal` may read and `keep` accepts.
   template <typename T>
   absl::StatusOr<ListPage<T>> List(const auth::Principal& principal, auth::Kind kind,
@@ -181,6 +192,8 @@ class ServiceCore {
   };
   absl::StatusOr<std::optional<RequestRecord>> FindRequest(const RequestContext& ctx,
                                                            absl::string_view method);
+  // The NOT_FOUND of an object the caller may not see, the same whether it exists or not.
+  static absl::Status NotVisible(auth::Kind kind, const std::string& id, absl::string_view field);
 
   // One page of keys to list: a tenant's scope index, or the objects themselves.
   absl::StatusOr<std::vector<store::KeyValue>> ScanIds(const auth::Principal& principal,
@@ -211,19 +224,34 @@ absl::StatusOr<std::optional<T>> ServiceCore::Load(auth::Kind kind, const std::s
 template <typename T>
 absl::StatusOr<T> ServiceCore::LoadVisible(const auth::Principal& principal, auth::Kind kind,
                                            const std::string& id, absl::string_view field) {
-  const auto not_found = [&] {
-    return FieldError(absl::StatusCode::kNotFound, field,
-                      absl::StrCat(auth::KindName(kind), " ", id, " not found"));
-  };
   if (id.empty() || id.size() > 64 || id.find('/') != std::string::npos) {
-    return not_found();
+    return NotVisible(kind, id, field);
   }
   PN_ASSIGN_OR_RETURN(std::optional<T> object, Load<T>(kind, id));
   if (!object.has_value() ||
       !auth::CanRead(principal, kind, {object->meta.org_id, object->meta.project_id})) {
-    return not_found();
+    return NotVisible(kind, id, field);
   }
   return std::move(*object);
+}
+
+template <typename T>
+absl::StatusOr<std::shared_ptr<const T>> ServiceCore::LoadVisibleCached(
+    const auth::Principal& principal, auth::Kind kind, const std::string& id,
+    absl::string_view field, ReadCache<T>& cache, bool fresh) {
+  if (!fresh) {
+    if (std::shared_ptr<const T> cached = cache.Find(id)) {
+      // Owners never change, so even a stale copy says who may see the object.
+      if (!auth::CanRead(principal, kind, {cached->meta.org_id, cached->meta.project_id})) {
+        return NotVisible(kind, id, field);
+      }
+      return cached;
+    }
+  }
+  PN_ASSIGN_OR_RETURN(T object, LoadVisible<T>(principal, kind, id, field));
+  auto shared = std::make_shared<const T>(std::move(object));
+  cache.Put(id, shared);
+  return shared;
 }
 
 template <typename T>
