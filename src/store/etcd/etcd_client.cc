@@ -32,10 +32,13 @@ bool IsStaleToken(const grpc::Status& status) {
          Says(status, "invalid auth token") || Says(status, "revision of auth store is old");
 }
 
-// etcd turned the request away before doing anything with it, so it is safe to send it to
-// another member even if it would change something.
-bool RefusedBeforeApplying(const grpc::Status& status) {
-  return Says(status, "etcdserver: no leader") || Says(status, "etcdserver: not capable") ||
+// The request surely was not applied, so it is safe to send it to another member even if it
+// would change something: gRPC found no connection to send it on (a member that just died can
+// still look connected until the call tries it), or etcd turned it away before doing anything.
+bool SurelyNotApplied(const grpc::Status& status) {
+  return (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+          absl::StartsWith(status.error_message(), "failed to connect to all addresses")) ||
+         Says(status, "etcdserver: no leader") || Says(status, "etcdserver: not capable") ||
          Says(status, "etcdserver: too many requests");
 }
 
@@ -251,7 +254,7 @@ absl::Status EtcdClient::Call(absl::string_view what, Retry retry, bool authenti
                 url, ": no answer before the deadline (is the quorum lost?)",
                 retry == Retry::kAlways ? "" : "; the request may or may not have been applied"));
       }
-      const bool refused = RefusedBeforeApplying(status);
+      const bool refused = SurelyNotApplied(status);
       if (status.error_code() != grpc::StatusCode::UNAVAILABLE && !refused) {
         return MapEtcdError(status, what, i);
       }

@@ -149,6 +149,8 @@ class EtcdClient : public std::enable_shared_from_this<EtcdClient> {
 
   const EtcdOptions& options() const { return options_; }
   const EtcdEndpoint& endpoint(int i) const { return endpoints_[i].endpoint; }
+  // Index into options().endpoints of the member the next call tries first.
+  int preferred_endpoint() const { return preferred_.load(); }
 
   // Turns a failed call's gRPC status into a Status whose message names the member and, for
   // etcd's limits, the server flag to raise. `what` names the call ("Txn").

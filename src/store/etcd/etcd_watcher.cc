@@ -216,8 +216,15 @@ absl::Status EtcdWatcher::RunStream() {
     PN_RETURN_IF_ERROR(client_->Reauthenticate(stream->token()));
   }
   client_->ReportFailure(stream->endpoint_index(), ended.message());
-  LOG_INFO("etcd watch lost prefix={} endpoint={} next_revision={} error=\"{}\"", prefix_,
-           stream->endpoint().url, next_revision_, std::string(ended.message()));
+  // One line when the watch breaks; failed attempts to resume it only at debug level.
+  if (!lost_) {
+    LOG_INFO("etcd watch lost prefix={} endpoint={} next_revision={} error=\"{}\"", prefix_,
+             stream->endpoint().url, next_revision_, std::string(ended.message()));
+  } else {
+    LOG_DEBUG("etcd watch still lost prefix={} endpoint={} error=\"{}\"", prefix_,
+              stream->endpoint().url, std::string(ended.message()));
+  }
+  lost_ = true;
   return absl::OkStatus();
 }
 
@@ -229,7 +236,9 @@ bool EtcdWatcher::Handle(const pb::WatchResponse& response, const WatchStream& s
       return false;
     }
     // etcd cancels a watch it does not permit, which is also how an expired token shows.
-    if (absl::StrContains(response.cancel_reason(), "permission denied") && !auth_retried_) {
+    const bool auth = absl::StrContains(response.cancel_reason(), "permission denied") ||
+                      absl::StrContains(response.cancel_reason(), "auth token");
+    if (auth && !auth_retried_) {
       auth_retried_ = true;
       verdict = client_->Reauthenticate(stream.token());
       return false;
@@ -249,10 +258,11 @@ bool EtcdWatcher::Handle(const pb::WatchResponse& response, const WatchStream& s
     }
     if (first) {
       cv_.notify_all();
-    } else {
+    } else if (lost_) {
       LOG_INFO("etcd watch resumed prefix={} revision={} endpoint={}", prefix_, next_revision_,
                stream.endpoint().url);
     }
+    lost_ = false;
     return true;
   }
   if (response.events_size() == 0) {

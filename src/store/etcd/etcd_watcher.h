@@ -73,6 +73,7 @@ class EtcdWatcher final : public Watcher {
   // Owned by the reader thread.
   int64_t next_revision_;  // the first revision not yet seen in full
   bool auth_retried_ = false;
+  bool lost_ = false;  // the last stream broke and no new one was accepted yet
 
   std::mutex mu_;
   std::condition_variable cv_;
