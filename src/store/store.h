@@ -113,8 +113,9 @@ class Watcher {
  public:
   virtual ~Watcher() = default;
   // Waits up to `timeout` for changes and returns those available, in revision order (an empty
-  // vector on timeout). OUT_OF_RANGE if the history it needs was compacted; CANCELLED when the
-  // store is closing.
+  // vector on timeout). OUT_OF_RANGE if the history it needs was compacted (a watcher that had
+  // already received that history from the backend, as etcd's may, delivers it instead: it never
+  // skips a change); CANCELLED when the store is closing.
   virtual absl::StatusOr<std::vector<Event>> Next(absl::Duration timeout) = 0;
 };
 

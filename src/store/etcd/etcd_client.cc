@@ -137,9 +137,9 @@ absl::StatusOr<std::shared_ptr<EtcdClient>> EtcdClient::Connect(EtcdOptions opti
     client->token_ = std::move(token);
   }
   PN_ASSIGN_OR_RETURN(pb::StatusResponse status, client->MemberStatus());
-  LOG_INFO("etcd cluster answers endpoints={} version={} cluster_id={:x} revision={} user={}",
-           client->options_.EndpointList(), status.version(), status.header().cluster_id(),
-           status.header().revision(),
+  LOG_INFO("etcd connected endpoint={} version={} cluster_id={:x} user={}",
+           client->endpoints_[client->answered_.load()].endpoint.url, status.version(),
+           status.header().cluster_id(),
            client->options_.user.empty() ? "(none)" : client->options_.user);
   return client;
 }
@@ -183,9 +183,8 @@ void EtcdClient::NoteSuccess(int i) {
   if (previous == i) {
     return;
   }
-  if (previous < 0) {
-    LOG_INFO("etcd connected endpoint={}", endpoints_[i].endpoint.url);
-  } else {
+  // The first answer is Connect's status call, which logs the connection itself.
+  if (previous >= 0) {
     LOG_INFO("etcd endpoint failover from={} to={}", endpoints_[previous].endpoint.url,
              endpoints_[i].endpoint.url);
   }

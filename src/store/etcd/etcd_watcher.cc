@@ -121,6 +121,12 @@ absl::StatusOr<std::vector<Event>> EtcdWatcher::Next(absl::Duration timeout) {
   return out;
 }
 
+absl::Status EtcdWatcher::Reauthenticate(const std::string& stale_token) {
+  absl::Status status = client_->Reauthenticate(stale_token);
+  // Unreachable members are no reason to give up: the next stream tries again.
+  return absl::IsUnavailable(status) ? absl::OkStatus() : status;
+}
+
 void EtcdWatcher::Fail(absl::Status status) {
   {
     std::lock_guard lock(mu_);
@@ -213,7 +219,7 @@ absl::Status EtcdWatcher::RunStream() {
     return absl::CancelledError("store is closing");
   }
   if (absl::IsUnauthenticated(ended)) {
-    PN_RETURN_IF_ERROR(client_->Reauthenticate(stream->token()));
+    PN_RETURN_IF_ERROR(Reauthenticate(stream->token()));
   }
   client_->ReportFailure(stream->endpoint_index(), ended.message());
   // One line when the watch breaks; failed attempts to resume it only at debug level.
@@ -238,14 +244,25 @@ bool EtcdWatcher::Handle(const pb::WatchResponse& response, const WatchStream& s
     // etcd cancels a watch it does not permit, which is also how an expired token shows.
     const bool auth = absl::StrContains(response.cancel_reason(), "permission denied") ||
                       absl::StrContains(response.cancel_reason(), "auth token");
-    if (auth && !auth_retried_) {
-      auth_retried_ = true;
-      verdict = client_->Reauthenticate(stream.token());
+    if (auth && auth_retried_) {
+      verdict = absl::PermissionDeniedError(absl::StrCat("etcd refused a watch on '", prefix_,
+                                                         "' at ", stream.endpoint().url, ": ",
+                                                         response.cancel_reason()));
       return false;
     }
-    verdict = absl::PermissionDeniedError(absl::StrCat("etcd refused a watch on '", prefix_,
-                                                       "' at ", stream.endpoint().url, ": ",
-                                                       response.cancel_reason()));
+    if (auth) {
+      auth_retried_ = true;
+      verdict = Reauthenticate(stream.token());
+      return false;
+    }
+    // Any other cancellation (a member shutting down, say) is mended like a broken stream.
+    if (!lost_) {
+      LOG_INFO("etcd watch cancelled prefix={} endpoint={} next_revision={} reason=\"{}\"", prefix_,
+               stream.endpoint().url, next_revision_, response.cancel_reason());
+    }
+    lost_ = true;
+    client_->ReportFailure(stream.endpoint_index(), response.cancel_reason());
+    verdict = absl::OkStatus();
     return false;
   }
   if (response.created()) {

@@ -64,6 +64,8 @@ class EtcdWatcher final : public Watcher {
   // Handles one message; false when the stream must end, with the verdict in `verdict`.
   bool Handle(const etcdserverpb::WatchResponse& response, const WatchStream& stream,
               absl::Status& verdict);
+  // After etcd refused `stale_token`: a fresh one, or the error that ends the watcher.
+  absl::Status Reauthenticate(const std::string& stale_token);
   void Fail(absl::Status status);
 
   // Constant after construction.
