@@ -38,8 +38,9 @@ class EtcdCluster {
   // Kills every member and removes the directory.
   ~EtcdCluster();
 
-  // The first call picks ports; every call starts the members that are not running and waits
-  // until each running member follows a leader. kDeadlineExceeded with the logs otherwise.
+  // The first call picks ports (new ones, up to three times, if another process takes one
+  // first); every call starts the members that are not running and waits until each running
+  // member follows a leader. kDeadlineExceeded with the logs otherwise.
   absl::Status Start(absl::Duration timeout = absl::Seconds(30));
   // Per member, valid after the first Start(); i runs from 0 to size() - 1.
   absl::Status Kill(int i);
@@ -59,6 +60,9 @@ class EtcdCluster {
   std::string LogTails() const;
 
  private:
+  absl::Status Prepare();
+  absl::Status StartMembers(absl::Duration timeout);
+
   EtcdClusterOptions options_;
   std::string dir_;
   std::vector<std::unique_ptr<EtcdMember>> members_;

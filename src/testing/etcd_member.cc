@@ -1,7 +1,9 @@
 #include "testing/etcd_member.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <system_error>
 
 #include <absl/strings/str_cat.h>
 #include <grpcpp/grpcpp.h>
@@ -132,6 +134,17 @@ absl::Status EtcdMember::WaitForLeader(absl::Duration timeout) const {
                                                     "); log tail:\n", LogTail()));
   }
   return absl::OkStatus();
+}
+
+bool EtcdMember::PortWasTaken() const {
+  return ReadAll(log_path()).find("address already in use") != std::string::npos;
+}
+
+void EtcdMember::RemoveFiles() const {
+  std::error_code ignored;
+  std::filesystem::remove_all(Path(".etcd"), ignored);
+  std::filesystem::remove(log_path(), ignored);
+  std::filesystem::remove(Path(".pid"), ignored);
 }
 
 std::string EtcdMember::LogTail(size_t bytes) const {

@@ -80,6 +80,11 @@ class EtcdMember {
   std::string peer_url() const;
   std::string log_path() const { return Path(".log"); }
   std::string LogTail(size_t bytes = 3000) const;
+  // True if etcd's log says one of its ports was taken: a port picked as free was grabbed by
+  // another process before etcd bound it. The owner then picks new ports and starts afresh.
+  bool PortWasTaken() const;
+  // Removes the data directory and the log (the member must not run).
+  void RemoveFiles() const;
 
  private:
   std::string Path(const char* suffix) const;

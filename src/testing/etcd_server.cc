@@ -22,24 +22,44 @@ EtcdServer::~EtcdServer() {
 }
 
 absl::Status EtcdServer::Start(absl::Duration timeout) {
-  if (member_ == nullptr) {
-    if (dir_.empty()) {
-      PN_ASSIGN_OR_RETURN(dir_, MakeDaemonDir("plasmanet-etcd-"));
+  const bool first = member_ == nullptr;
+  for (int attempt = 1;; ++attempt) {
+    if (member_ == nullptr) {
+      PN_RETURN_IF_ERROR(Prepare());
     }
-    EtcdMemberConfig config{.name = "etcd0", .dir = dir_, .max_txn_ops = options_.max_txn_ops};
-    PN_ASSIGN_OR_RETURN(config.client_port, PickFreePort());
-    PN_ASSIGN_OR_RETURN(config.peer_port, PickFreePort());
-    config.initial_cluster = absl::StrCat("etcd0=http://127.0.0.1:", config.peer_port);
-    config.cluster_token = absl::StrCat("plasmanet-test-", config.peer_port);
-    if (options_.tls) {
-      PN_ASSIGN_OR_RETURN(pki_, GenerateTestPki(dir_));
-      config.server_tls = pki_.server;
-      config.client_tls = pki_.client;
+    absl::Status started = member_->Start(timeout);
+    if (started.ok()) {
+      started = member_->WaitForLeader(timeout);
     }
-    member_ = std::make_unique<EtcdMember>(std::move(config));
+    if (started.ok() || !first || attempt == 3 || !member_->PortWasTaken()) {
+      return started;
+    }
+    PN_RETURN_IF_ERROR(member_->Kill());
+    member_->RemoveFiles();
+    member_.reset();
   }
-  PN_RETURN_IF_ERROR(member_->Start(timeout));
-  return member_->WaitForLeader(timeout);
+}
+
+absl::Status EtcdServer::Prepare() {
+  if (dir_.empty()) {
+    PN_ASSIGN_OR_RETURN(dir_, MakeDaemonDir("plasmanet-etcd-"));
+  }
+  EtcdMemberConfig config{.name = "etcd0", .dir = dir_, .max_txn_ops = options_.max_txn_ops};
+  PN_ASSIGN_OR_RETURN(config.client_port, PickFreePort());
+  do {
+    PN_ASSIGN_OR_RETURN(config.peer_port, PickFreePort());
+  } while (config.peer_port == config.client_port);
+  config.initial_cluster = absl::StrCat("etcd0=http://127.0.0.1:", config.peer_port);
+  config.cluster_token = absl::StrCat("plasmanet-test-", config.peer_port);
+  if (options_.tls && pki_.server.empty()) {
+    PN_ASSIGN_OR_RETURN(pki_, GenerateTestPki(dir_));
+  }
+  if (options_.tls) {
+    config.server_tls = pki_.server;
+    config.client_tls = pki_.client;
+  }
+  member_ = std::make_unique<EtcdMember>(std::move(config));
+  return absl::OkStatus();
 }
 
 absl::Status EtcdServer::Stop() { return member_ == nullptr ? absl::OkStatus() : member_->Stop(); }

@@ -40,8 +40,9 @@ class EtcdServer {
   // Kills etcd and removes the directory.
   ~EtcdServer();
 
-  // The first call makes the directory, ports and PKI. Every call starts etcd and waits until it
-  // leads itself. kFailedPrecondition if already running; kDeadlineExceeded with the log tail.
+  // The first call makes the directory, ports and PKI (and picks new ports, up to three times,
+  // if another process takes one first). Every call starts etcd and waits until it leads
+  // itself. kFailedPrecondition if already running; kDeadlineExceeded with the log tail.
   absl::Status Start(absl::Duration timeout = absl::Seconds(20));
   absl::Status Stop();
   absl::Status Kill();
@@ -64,6 +65,8 @@ class EtcdServer {
   std::string LogTail() const { return member_ == nullptr ? "" : member_->LogTail(); }
 
  private:
+  absl::Status Prepare();
+
   EtcdServerOptions options_;
   std::string dir_;
   TestPki pki_;

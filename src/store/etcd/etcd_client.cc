@@ -22,6 +22,8 @@ constexpr char kRequireLeaderValue[] = "true";
 // Longest wait for one member's connection before trying the next: a member that is down
 // refuses at once, but a host that drops packets would otherwise eat the whole deadline.
 constexpr absl::Duration kConnectBudget = absl::Seconds(1);
+// How long a channel in TRANSIENT_FAILURE is given to start reconnecting (see Connected).
+constexpr absl::Duration kFailedChannelWait = absl::Milliseconds(200);
 
 bool Says(const grpc::Status& status, absl::string_view text) {
   return absl::StrContains(status.error_message(), text);
@@ -65,9 +67,9 @@ grpc::ChannelArguments ChannelArguments() {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // A restarted member is used again within about a second, not after gRPC's default backoff of
-  // up to two minutes.
+  // up to two minutes. (GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, despite its name, is the connect
+  // timeout, and stays at its default.)
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1'000);
   // Each client gets its own connections, as separate processes would; gRPC otherwise shares
   // one between channels to the same address.
@@ -164,12 +166,25 @@ std::string EtcdClient::CurrentToken() const {
 
 bool EtcdClient::Connected(int i, absl::Time deadline) {
   grpc::Channel& channel = *endpoints_[i].channel;
+  // gRPC moves a channel on (a finished connect, a reconnect after backoff) only while some
+  // thread polls it, as WaitForStateChange does; merely looking at the state, then sleeping,
+  // would leave a channel in TRANSIENT_FAILURE until gRPC's 5 s backup poller, long after its
+  // member came back. A failed channel gets a short wait, enough for a due reconnect.
+  const absl::Time failed_until = std::min(deadline, absl::Now() + kFailedChannelWait);
   grpc_connectivity_state state = channel.GetState(/*try_to_connect=*/true);
+  // A connection that looks ready may have been closed by a member that just died, unnoticed
+  // while nothing polled; one poll without waiting notices it, before a request is sent into it
+  // and its outcome becomes unknown.
+  if (state == GRPC_CHANNEL_READY &&
+      channel.WaitForStateChange(state, absl::ToChronoTime(absl::Now()))) {
+    state = channel.GetState(/*try_to_connect=*/true);
+  }
   while (state != GRPC_CHANNEL_READY) {
-    if (state == GRPC_CHANNEL_TRANSIENT_FAILURE || state == GRPC_CHANNEL_SHUTDOWN) {
+    if (state == GRPC_CHANNEL_SHUTDOWN) {
       return false;
     }
-    if (!channel.WaitForStateChange(state, absl::ToChronoTime(deadline))) {
+    const absl::Time until = state == GRPC_CHANNEL_TRANSIENT_FAILURE ? failed_until : deadline;
+    if (!channel.WaitForStateChange(state, absl::ToChronoTime(until))) {
       return false;
     }
     state = channel.GetState(/*try_to_connect=*/true);
