@@ -172,13 +172,6 @@ bool EtcdClient::Connected(int i, absl::Time deadline) {
   // member came back. A failed channel gets a short wait, enough for a due reconnect.
   const absl::Time failed_until = std::min(deadline, absl::Now() + kFailedChannelWait);
   grpc_connectivity_state state = channel.GetState(/*try_to_connect=*/true);
-  // A connection that looks ready may have been closed by a member that just died, unnoticed
-  // while nothing polled; one poll without waiting usually notices it before a request is sent
-  // into it and its outcome becomes unknown (a member dying at that very moment still can).
-  if (state == GRPC_CHANNEL_READY &&
-      channel.WaitForStateChange(state, absl::ToChronoTime(absl::Now()))) {
-    state = channel.GetState(/*try_to_connect=*/true);
-  }
   while (state != GRPC_CHANNEL_READY) {
     if (state == GRPC_CHANNEL_SHUTDOWN) {
       return false;
