@@ -102,4 +102,16 @@ absl::Status EtcdServer::EnableAuth(const std::string& password) {
   return Etcdctl({"auth", "enable"}).status();
 }
 
+absl::Status EtcdServer::AddUser(const std::string& name, const std::string& password,
+                                 const std::string& prefix, const std::string& root_password) {
+  const std::string root = "root:" + root_password;
+  PN_RETURN_IF_ERROR(
+      Etcdctl({"user", "add", name, "--new-user-password=" + password}, root).status());
+  PN_RETURN_IF_ERROR(Etcdctl({"role", "add", name}, root).status());
+  PN_RETURN_IF_ERROR(
+      Etcdctl({"role", "grant-permission", name, "--prefix=true", "readwrite", prefix}, root)
+          .status());
+  return Etcdctl({"user", "grant-role", name, name}, root).status();
+}
+
 }  // namespace plasmanet::testing

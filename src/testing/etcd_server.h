@@ -53,6 +53,10 @@ class EtcdServer {
                                       const std::string& user = "") const;
   // Creates user `root` with `password`, grants it the root role and turns authentication on.
   absl::Status EnableAuth(const std::string& password);
+  // With authentication on: creates user `name` with `password` and a role of the same name
+  // that may read and write every key under `prefix`.
+  absl::Status AddUser(const std::string& name, const std::string& password,
+                       const std::string& prefix, const std::string& root_password);
 
   bool running() const { return member_ != nullptr && member_->running(); }
   const std::string& dir() const { return dir_; }

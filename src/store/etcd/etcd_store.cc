@@ -89,9 +89,10 @@ absl::StatusOr<RangeResult> EtcdStore::Range(const RangeRequest& request) {
 }
 
 absl::StatusOr<int64_t> EtcdStore::CurrentRevision() {
-  // Any linearizable read carries the revision; one absent key costs the least.
+  // Any linearizable read carries the revision; one absent key costs the least. "/" is inside
+  // the key space an etcd user for PlasmaNET is granted (readwrite on the prefix "/").
   pb::RangeRequest request;
-  request.set_key(std::string(1, '\0'));
+  request.set_key("/");
   request.set_count_only(true);
   PN_ASSIGN_OR_RETURN(pb::RangeResponse response, client_->Range(request));
   return response.header().revision();

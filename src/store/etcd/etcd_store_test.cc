@@ -250,6 +250,21 @@ TEST(EtcdAuthTest, UserAndPasswordWithTokenRenewal) {
   std::vector<Event> events = Collect(**watcher, 1, absl::Seconds(15));
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].kv.key, "/b");
+
+  // What an operator grants PlasmaNET's own user: read-write on the prefix "/". That covers
+  // every call the store makes, compaction included.
+  ASSERT_THAT(etcd.AddUser("plasmanet", "pn-pass", "/", "s3cret"), IsOk());
+  std::ofstream(dir + "/pn-password") << "pn-pass\n";
+  absl::StatusOr<std::unique_ptr<EtcdStore>> limited = EtcdStore::Open(
+      absl::StrCat(etcd.client_url(), "?user=plasmanet&password-file=", dir, "/pn-password"));
+  ASSERT_THAT(limited, IsOk());
+  absl::StatusOr<TxnResult> put =
+      (*limited)->Commit(Txn{{Compare::Absent("/c")}, {Op::Put("/c", "3")}});
+  ASSERT_THAT(put, IsOk());
+  EXPECT_TRUE(put->succeeded);
+  EXPECT_THAT((*limited)->Watch("/", 0), IsOk());
+  EXPECT_THAT((*limited)->Compact(put->revision - 1), IsOk());
+  EXPECT_EQ((*limited)->Range({.prefix = "/"})->kvs.size(), 3u);
 }
 
 TEST(EtcdTlsTest, HttpsWithClientCertificates) {
