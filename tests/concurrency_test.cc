@@ -1,5 +1,8 @@
 // Many threads, and several API servers sharing one store, allocating in one subnet: every
-// address handed out is distinct, none is lost, and the store's keys stay consistent.
+// address handed out is distinct, none is lost, and the store's keys stay consistent. Runs on
+// SQLite (the servers share one store object, as only one process may open the file) and on a
+// real etcd, where each server has its own client and connection, as separate plasmanetd
+// replicas would.
 
 #include <atomic>
 #include <filesystem>
@@ -12,8 +15,10 @@
 #include <unistd.h>
 
 #include "service/services.h"
+#include "store/etcd/etcd_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store_consistency.h"
+#include "testing/etcd_server.h"
 
 namespace plasmanet {
 namespace {
@@ -21,25 +26,56 @@ namespace {
 using service::RequestContext;
 using service::Services;
 
-class ConcurrencyTest : public ::testing::Test {
+struct Backend {
+  std::string name;
+  bool etcd = false;
+};
+
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
+
+class ConcurrencyTest : public ::testing::TestWithParam<Backend> {
  protected:
-  ConcurrencyTest() {
-    dir_ =
-        std::filesystem::temp_directory_path() / absl::StrCat("plasmanet-concurrency-", getpid());
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           absl::StrCat("plasmanet-concurrency-", getpid(), "-", GetParam().name);
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    store_ = std::move(*store::sqlite::SqliteStore::Open((dir_ / "store.db").string()));
+    if (GetParam().etcd) {
+      ASSERT_TRUE(etcd_.Start().ok());
+    }
+    store_ = OpenStore();
+    ASSERT_NE(store_, nullptr);
   }
-  ~ConcurrencyTest() override {
+  void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<store::Store> OpenStore() {
+    if (GetParam().etcd) {
+      auto store = store::etcd::EtcdStore::Open(etcd_.store_url().substr(5));
+      EXPECT_TRUE(store.ok()) << store.status();
+      return store.ok() ? std::move(*store) : nullptr;
+    }
+    auto store = store::sqlite::SqliteStore::Open((dir_ / "store.db").string());
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
   }
 
   // Creates `threads` x `per_thread` ports in one subnet, spreading the threads over
   // `servers` independent Services (each with its own in-memory IPAM, like separate processes).
   void Run(int servers, int threads, int per_thread, const std::string& cidr) {
+    std::vector<std::unique_ptr<store::Store>> own_stores;  // etcd: one client per server
     std::vector<std::unique_ptr<Services>> fleet;
-    for (int i = 0; i < servers; ++i) fleet.push_back(std::make_unique<Services>(*store_, clock_));
+    for (int i = 0; i < servers; ++i) {
+      store::Store* store = store_.get();
+      if (GetParam().etcd && i > 0) {
+        own_stores.push_back(OpenStore());
+        ASSERT_NE(own_stores.back(), nullptr);
+        store = own_stores.back().get();
+      }
+      fleet.push_back(std::make_unique<Services>(*store, clock_));
+    }
     absl::StatusOr<model::Vpc> vpc = fleet[0]->vpcs.Create(ctx_, {.cidr_blocks = {"10.0.0.0/8"}});
     ASSERT_TRUE(vpc.ok()) << vpc.status();
     absl::StatusOr<model::Subnet> subnet =
@@ -83,24 +119,31 @@ class ConcurrencyTest : public ::testing::Test {
 
   FakeClock clock_;
   std::filesystem::path dir_;
+  testing::EtcdServer etcd_;
   std::unique_ptr<store::Store> store_;
   const RequestContext ctx_{{"alice", {"acme", "web"}, {auth::Role::kMember}}, std::nullopt};
 };
 
-TEST_F(ConcurrencyTest, ManyThreadsOneServerNeverShareAnAddress) {
+TEST_P(ConcurrencyTest, ManyThreadsOneServerNeverShareAnAddress) {
   Run(/*servers=*/1, /*threads=*/16, /*per_thread=*/60, "10.0.0.0/22");
 }
 
-TEST_F(ConcurrencyTest, SeveralServersOnOneStoreNeverShareAnAddress) {
+TEST_P(ConcurrencyTest, SeveralServersOnOneStoreNeverShareAnAddress) {
   // Each server's allocator proposes the same first free addresses; only the store's
   // create-if-absent decides, and the losers must retry with another address.
   Run(/*servers=*/4, /*threads=*/16, /*per_thread=*/40, "10.0.0.0/22");
 }
 
-TEST_F(ConcurrencyTest, FillingASubnetExactlyToCapacity) {
+TEST_P(ConcurrencyTest, FillingASubnetExactlyToCapacity) {
   // A /26 has 61 allocatable addresses (64 minus network, gateway, broadcast).
   Run(/*servers=*/2, /*threads=*/61, /*per_thread=*/1, "10.0.0.0/26");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, ConcurrencyTest,
+                         ::testing::Values(Backend{"sqlite", false}, Backend{"etcd", true}),
+                         [](const ::testing::TestParamInfo<Backend>& param_info) {
+                           return param_info.param.name;
+                         });
 
 }  // namespace
 }  // namespace plasmanet

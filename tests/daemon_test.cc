@@ -1,5 +1,5 @@
-// plasmanetd as a user runs it: it starts on an embedded store, says so, and stops cleanly on
-// SIGTERM; a bad flag is refused with a clear message.
+// plasmanetd as a user runs it: it starts on an embedded store or on a real etcd, says so, and
+// stops cleanly on SIGTERM; a bad flag or an unreachable etcd is refused with a clear message.
 
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "subprocess.h"
+#include "testing/etcd_server.h"
+#include "testing/ports.h"
 
 namespace plasmanet {
 namespace {
@@ -77,6 +79,36 @@ TEST_F(DaemonTest, StartsOnSqliteAndStopsCleanlyOnSigterm) {
   EXPECT_THAT(rest, HasSubstr("stopping signal=SIGTERM"));
   EXPECT_THAT(rest, HasSubstr("stopped"));
   EXPECT_FALSE(std::filesystem::exists(pidfile));
+}
+
+TEST_F(DaemonTest, StartsOnEtcdAndRefusesAnUnreachableOne) {
+  plasmanet::testing::EtcdServer etcd;
+  ASSERT_TRUE(etcd.Start().ok());
+  testing::Child p = Start(With({"--store", etcd.store_url()}));
+  ASSERT_GT(p.pid, 0);
+  const std::string started = ReadUntil(p.output, "started");
+  EXPECT_THAT(started, HasSubstr("etcd connected endpoint=" + etcd.client_url()));
+  EXPECT_THAT(started, HasSubstr("store opened backend=etcd"));
+  EXPECT_THAT(started, HasSubstr(absl::StrCat("started pid=", p.pid)));
+  kill(p.pid, SIGTERM);
+  const std::string rest = ReadUntil(p.output, "\x01");
+  int status = 0;
+  waitpid(p.pid, &status, 0);
+  fclose(p.output);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_THAT(rest, HasSubstr("store closed backend=etcd"));
+
+  absl::StatusOr<int> port = plasmanet::testing::PickFreePort();
+  ASSERT_TRUE(port.ok());
+  const std::string nowhere = absl::StrCat("http://127.0.0.1:", *port);
+  testing::Child refused = Start(With({"--store", absl::StrCat("etcd:", nowhere, "?timeout=1s")}));
+  const std::string out = ReadUntil(refused.output, "\x01");
+  waitpid(refused.pid, &status, 0);
+  fclose(refused.output);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << status;
+  EXPECT_THAT(out, HasSubstr("cannot open store"));
+  EXPECT_THAT(out, HasSubstr("etcd unavailable"));
+  EXPECT_THAT(out, HasSubstr(nowhere));
 }
 
 TEST_F(DaemonTest, RefusesBadStoreAndSecondInstance) {

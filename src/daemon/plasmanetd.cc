@@ -275,7 +275,9 @@ int Run(const Flags& flags) {
 int main(int argc, char** argv) {
   plasmanet::Flags flags;
   CLI::App app{"plasmanetd: the PlasmaNET network control plane daemon"};
-  app.add_option("--store", flags.store, "Store URL: sqlite:PATH (embedded)")
+  app.add_option("--store", flags.store,
+                 "Store URL: sqlite:PATH (embedded, one plasmanetd) or "
+                 "etcd:http://HOST:PORT[,...][?options] (docs/architecture.md)")
       ->capture_default_str();
   app.add_option("--listen", flags.listen, "gRPC address: HOST:PORT or unix:PATH")
       ->capture_default_str();

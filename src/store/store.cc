@@ -3,6 +3,7 @@
 #include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 
+#include "store/etcd/etcd_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace plasmanet::store {
@@ -45,12 +46,29 @@ std::string PrefixEnd(absl::string_view prefix) {
   return std::string();  // every byte is 0xff, or an empty prefix: no upper bound
 }
 
+bool CompareHolds(const Compare& compare, const CompareTargetRange& values) {
+  const int64_t min = values.count == 0 ? 0 : values.min;
+  const int64_t max = values.count == 0 ? 0 : values.max;
+  switch (compare.op) {
+    case Compare::Op::kEqual:
+      return min == compare.value && max == compare.value;
+    case Compare::Op::kLess:
+      return max < compare.value;
+    case Compare::Op::kGreater:
+      return min > compare.value;
+  }
+  return false;
+}
+
 absl::StatusOr<StorePtr> OpenStore(absl::string_view url) {
   if (absl::StartsWith(url, "sqlite:")) {
     return sqlite::SqliteStore::Open(url.substr(7));
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("store '", url, "': unknown kind; expected sqlite:PATH"));
+  if (absl::StartsWith(url, "etcd:")) {
+    return etcd::EtcdStore::Open(url.substr(5));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "store '", url, "': unknown kind; expected sqlite:PATH or etcd:http://HOST:PORT[,...]"));
 }
 
 }  // namespace plasmanet::store

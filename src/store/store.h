@@ -113,8 +113,9 @@ class Watcher {
  public:
   virtual ~Watcher() = default;
   // Waits up to `timeout` for changes and returns those available, in revision order (an empty
-  // vector on timeout). OUT_OF_RANGE if the history it needs was compacted; CANCELLED when the
-  // store is closing.
+  // vector on timeout). OUT_OF_RANGE if the history it needs was compacted (a watcher that had
+  // already received that history from the backend, as etcd's may, delivers it instead: it never
+  // skips a change); CANCELLED when the store is closing.
   virtual absl::StatusOr<std::vector<Event>> Next(absl::Duration timeout) = 0;
 };
 
@@ -141,7 +142,23 @@ using StorePtr = std::unique_ptr<Store>;
 // when there is none (an empty prefix covers every key).
 std::string PrefixEnd(absl::string_view prefix);
 
-// Opens the store named by `url`: "sqlite:PATH". INVALID_ARGUMENT for an unknown scheme.
+// What a compare sees of the keys it covers: how many there are and the smallest and largest
+// value of its target among them. Backends reduce a compare to this and let CompareHolds decide,
+// so that every backend (and the etcd backend's search for the failed compare) agrees.
+struct CompareTargetRange {
+  int64_t count = 0;
+  int64_t min = 0;
+  int64_t max = 0;
+};
+
+// Whether `compare` holds for keys summarised by `values`. No key compares as one key with
+// every field zero (etcd's rule), whatever `values.min` and `values.max` say then.
+bool CompareHolds(const Compare& compare, const CompareTargetRange& values);
+
+// Opens the store named by `url`:
+//   sqlite:PATH                         the embedded SQLite backend (sqlite/sqlite_store.h);
+//   etcd:http://HOST:PORT[,...][?...]   an etcd v3 cluster (etcd/etcd_options.h has the syntax).
+// INVALID_ARGUMENT naming the problem for an unknown scheme or a malformed URL.
 absl::StatusOr<StorePtr> OpenStore(absl::string_view url);
 
 }  // namespace plasmanet::store

@@ -1,5 +1,6 @@
 #include "testing/pki.h"
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,9 @@ absl::Status GenerateKey(const std::string& path) {
   return Openssl({"ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", path});
 }
 
-// Makes <dir>/<name>.key and <dir>/<name>.pem, signed by the CA in `dir`.
+// Makes <dir>/<name>.key and <dir>/<name>.pem, signed by the CA in `dir`. The certificate
+// names 127.0.0.1 and localhost as subject alternative names: gRPC (the etcd tests) checks the
+// address it dialled against them, while OVS ignores them.
 absl::StatusOr<SslFiles> IssueCertificate(const std::string& dir, const std::string& name) {
   const std::string key = absl::StrCat(dir, "/", name, ".key");
   const std::string csr = absl::StrCat(dir, "/", name, ".csr");
@@ -33,8 +36,11 @@ absl::StatusOr<SslFiles> IssueCertificate(const std::string& dir, const std::str
   PN_RETURN_IF_ERROR(GenerateKey(key));
   PN_RETURN_IF_ERROR(Openssl({"req", "-new", "-key", key, "-subj",
                               absl::StrCat("/CN=plasmanet-test-", name), "-out", csr}));
-  PN_RETURN_IF_ERROR(Openssl({"x509", "-req", "-in", csr, "-CA", dir + "/ca.pem", "-CAkey",
-                              dir + "/ca.key", "-CAcreateserial", "-days", "2", "-out", pem}));
+  const std::string extensions = absl::StrCat(dir, "/", name, ".ext");
+  std::ofstream(extensions) << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
+  PN_RETURN_IF_ERROR(
+      Openssl({"x509", "-req", "-in", csr, "-CA", dir + "/ca.pem", "-CAkey", dir + "/ca.key",
+               "-CAcreateserial", "-days", "2", "-extfile", extensions, "-out", pem}));
   return SslFiles{.private_key = key, .certificate = pem, .ca_cert = dir + "/ca.pem"};
 }
 

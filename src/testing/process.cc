@@ -115,8 +115,9 @@ class OutputPipes {
   int write_[2] = {-1, -1};
 };
 
-absl::StatusOr<pid_t> Spawn(absl::string_view program, const std::vector<std::string>& args,
-                            const OutputPipes& pipes) {
+// Runs `program` with stdout and stderr on `out_fd` and `err_fd`.
+absl::StatusOr<pid_t> SpawnWith(absl::string_view program, const std::vector<std::string>& args,
+                                int out_fd, int err_fd) {
   std::string name(program);
   std::vector<std::string> storage = args;
   std::vector<char*> argv{name.data()};
@@ -128,8 +129,8 @@ absl::StatusOr<pid_t> Spawn(absl::string_view program, const std::vector<std::st
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, pipes.write_end(0), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, pipes.write_end(1), STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, out_fd, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, STDERR_FILENO);
   pid_t pid = -1;
   const int rc = posix_spawnp(&pid, name.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
@@ -140,6 +141,11 @@ absl::StatusOr<pid_t> Spawn(absl::string_view program, const std::vector<std::st
     return absl::InternalError(absl::StrCat("posix_spawnp ", name, ": ", std::strerror(rc)));
   }
   return pid;
+}
+
+absl::StatusOr<pid_t> Spawn(absl::string_view program, const std::vector<std::string>& args,
+                            const OutputPipes& pipes) {
+  return SpawnWith(program, args, pipes.write_end(0), pipes.write_end(1));
 }
 
 int ExitCode(int status) {
@@ -186,6 +192,20 @@ absl::StatusOr<ProcessResult> RunProgram(absl::string_view program,
                        .stderr_text = std::move(pipes.text[1])};
 }
 
+absl::StatusOr<pid_t> SpawnDaemon(absl::string_view program, const std::vector<std::string>& args,
+                                  const std::string& log_path, const std::string& pidfile) {
+  const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log < 0) {
+    return absl::InternalError(absl::StrCat("open ", log_path, ": ", std::strerror(errno)));
+  }
+  absl::StatusOr<pid_t> pid = SpawnWith(program, args, log, log);
+  close(log);
+  if (pid.ok()) {
+    std::ofstream(pidfile) << *pid << "\n";
+  }
+  return pid;
+}
+
 absl::StatusOr<pid_t> ReadPidFile(absl::string_view path) {
   std::ifstream in{std::string(path)};
   if (!in) {
@@ -225,6 +245,8 @@ absl::Status SignalAndWait(pid_t pid, int signal, absl::Duration timeout) {
     return absl::DeadlineExceededError(absl::StrCat(
         "pid ", pid, " still alive after signal ", signal, " and ", absl::FormatDuration(timeout)));
   }
+  // A child of ours stays a zombie until reaped; for any other process this fails with ECHILD.
+  waitpid(pid, nullptr, WNOHANG);
   return absl::OkStatus();
 }
 

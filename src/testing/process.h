@@ -37,6 +37,14 @@ absl::StatusOr<ProcessResult> RunProgram(absl::string_view program,
                                          const std::vector<std::string>& args,
                                          absl::Duration timeout = absl::Seconds(30));
 
+// Starts `program` with `args` in the background as a child of this process, for daemons that
+// do not detach themselves (etcd): stdin from /dev/null, stdout and stderr appended to
+// `log_path`, and its pid written to `pidfile` so that MakeDaemonDir's sweep can find it if
+// this process dies first. Returns at once with the pid. kNotFound if the program cannot be
+// executed, kInternal if the log file or the spawn fails.
+absl::StatusOr<pid_t> SpawnDaemon(absl::string_view program, const std::vector<std::string>& args,
+                                  const std::string& log_path, const std::string& pidfile);
+
 // Reads the pid from an OVS-style pidfile (one decimal number and a newline). kNotFound if the
 // file does not exist, kDataLoss if it does not hold a positive number.
 absl::StatusOr<pid_t> ReadPidFile(absl::string_view path);
@@ -44,8 +52,9 @@ absl::StatusOr<pid_t> ReadPidFile(absl::string_view path);
 // True if `pid` names a live process (not a zombie).
 bool IsAlive(pid_t pid);
 
-// Sends `signal` to `pid` and waits until the process is gone. OK at once if it is already
-// gone; kDeadlineExceeded if it is still alive after `timeout`.
+// Sends `signal` to `pid` and waits until the process is gone, then reaps it if it is a child
+// of this process (SpawnDaemon). OK at once if it is already gone; kDeadlineExceeded if it is
+// still alive after `timeout`.
 absl::Status SignalAndWait(pid_t pid, int signal, absl::Duration timeout = absl::Seconds(10));
 
 // Creates a fresh, private directory /tmp/<prefix>XXXXXX and returns its path.

@@ -518,19 +518,7 @@ absl::StatusOr<bool> SqliteStore::Holds(const Compare& c) {
     max = s.ColumnInt(2);
     s.Reset();
   }
-  // No key compares as one key with all fields zero, as in etcd.
-  if (count == 0) {
-    min = max = 0;
-  }
-  switch (c.op) {
-    case Compare::Op::kEqual:
-      return min == c.value && max == c.value;
-    case Compare::Op::kLess:
-      return max < c.value;
-    case Compare::Op::kGreater:
-      return min > c.value;
-  }
-  return false;
+  return CompareHolds(c, CompareTargetRange{.count = count, .min = min, .max = max});
 }
 
 absl::Status SqliteStore::Put(const std::string& key, const std::string& value, int64_t revision,
