@@ -120,6 +120,8 @@ const std::vector<ovsdb::TableColumns>& MonitoredNbColumns() {
        {"type", "external_ip", "logical_ip", "logical_port", "external_mac", "external_ids"}},
       {"HA_Chassis_Group", {"name", "ha_chassis", "external_ids"}},
       {"HA_Chassis", {"chassis_name", "priority", "external_ids"}},
+      // Not ours to own: read for the leader's fence (nb_fence.h).
+      {"NB_Global", {"external_ids"}},
   };
   return *columns;
 }

@@ -20,7 +20,13 @@ bool OutcomeUnknown(const absl::Status& status) {
 }  // namespace
 
 Reconciler::Reconciler(store::Store& store, service::PortService& ports, ReconcilerOptions options)
-    : store_(store), ports_(ports), options_(std::move(options)), cache_(options_.compile) {
+    : store_(store),
+      ports_(ports),
+      options_(std::move(options)),
+      fence_(options_.fence_epoch > 0 ? std::optional<NbFence>(NbFence(options_.fence_epoch))
+                                      : std::nullopt),
+      claimed_(options_.fence_epoch <= 0),
+      cache_(options_.compile) {
   ovsdb::ClientOptions nb{
       .remotes = options_.nb_remotes,
       .database = "OVN_Northbound",
@@ -217,15 +223,18 @@ void Reconciler::Work() {
       refused_.clear();  // perhaps whatever blocked them is gone
       next_audit_ = now + options_.audit_interval;
     }
-    if (nb_ready && now >= retry_at_) ReconcileDirty();
+    if (nb_ready && !claimed_ && !fenced_ && now >= retry_at_) ClaimNb();
+    if (nb_ready && claimed_ && !fenced_ && now >= retry_at_) ReconcileDirty();
     for (const std::string& id : std::exchange(refused_ports_, {})) {
-      absl::Status recorded = ports_.RecordBinding(id, model::PortStatus::kError, "");
+      if (fenced_) break;
+      absl::Status recorded =
+          ports_.RecordBinding(id, model::PortStatus::kError, "", options_.store_fence);
       if (!recorded.ok() && !absl::IsNotFound(recorded)) {
         LOG_WARN("reconciler cannot record port status port={} error=\"{}\"", id,
                  std::string(recorded.message()));
       }
     }
-    if (nb_ready) UpdatePortStatuses();
+    if (nb_ready && claimed_ && !fenced_) UpdatePortStatuses();
     lock.lock();
     if (nb_ready && dirty_.empty() && blocked_.empty() && refused_.empty()) {
       if (resync_started_) {
@@ -355,6 +364,7 @@ void Reconciler::ReconcileDirty() {
                owner.ToString());
     }
     if (counts.changes() == 0) continue;
+    if (fence_) ops.insert(ops.begin(), fence_->GuardOp());
     const absl::Time send_start = absl::Now();
     absl::StatusOr<nlohmann::json> result = client_->Transact(ops, options_.transact_timeout);
     // The server sent this transaction's effects before its reply: index them now, so the next
@@ -368,6 +378,10 @@ void Reconciler::ReconcileDirty() {
     std::lock_guard<std::mutex> lock(mu_);
     if (!result.ok()) {
       ++stats_.failed_transactions;
+      if (fence_ && NbFence::RefusedByGuard(result.status())) {
+        Fenced("a transaction was refused by the fence");
+        return;
+      }
       if (OutcomeUnknown(result.status())) {
         // The connection went: NB resyncs on reconnect, and these owners go again then.
         dirty_.insert(taken.begin(), taken.end());
@@ -440,7 +454,8 @@ void Reconciler::UpdatePortStatuses() {
   });
   status_checks_.clear();
   for (const Report& report : reports) {
-    absl::Status written = ports_.RecordBinding(report.id, report.status, report.chassis);
+    absl::Status written =
+        ports_.RecordBinding(report.id, report.status, report.chassis, options_.store_fence);
     if (!written.ok() && !absl::IsNotFound(written)) {
       LOG_WARN("reconciler cannot record port status port={} error=\"{}\"", report.id,
                std::string(written.message()));
@@ -450,6 +465,35 @@ void Reconciler::UpdatePortStatuses() {
     std::lock_guard<std::mutex> lock(mu_);
     ++stats_.status_updates;
   }
+}
+
+void Reconciler::ClaimNb() {
+  absl::StatusOr<nlohmann::json> ops = absl::InternalError("unset");
+  client_->ReadReplica([&](const ovsdb::Replica& replica) { ops = fence_->ClaimOps(replica); });
+  if (absl::IsFailedPrecondition(ops.status())) {
+    Fenced(ops.status().message());
+    return;
+  }
+  absl::StatusOr<nlohmann::json> result =
+      ops.ok() ? client_->Transact(*ops, options_.transact_timeout) : ops.status();
+  if (!result.ok()) {
+    // NB_Global changed since the replica was read (another claim, or ovn-northd creating it),
+    // or NB is unreachable: read again and retry shortly.
+    std::lock_guard<std::mutex> lock(mu_);
+    backoff_ = std::clamp(backoff_ * 2, absl::Milliseconds(50), options_.backoff_max);
+    retry_at_ = absl::Now() + backoff_;
+    LOG_WARN("reconciler cannot claim NB epoch={} retry_in={} error=\"{}\"", fence_->epoch(),
+             absl::FormatDuration(backoff_), std::string(result.status().message()));
+    return;
+  }
+  claimed_ = true;
+  LOG_INFO("reconciler claimed NB for its term epoch={}", fence_->epoch());
+}
+
+void Reconciler::Fenced(absl::string_view why) {
+  if (fenced_.exchange(true)) return;
+  LOG_WARN("reconciler fenced out of NB epoch={}: {}; it writes nothing more", fence_->epoch(),
+           std::string(why));
 }
 
 }  // namespace plasmanet::reconcile

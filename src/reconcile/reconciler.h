@@ -23,8 +23,12 @@
 // and logged once as drift; rows without plasmanet:owner are never touched. A periodic audit
 // re-diffs everything as a safety net.
 //
-// TODO(#10): leader election; today each plasmanetd owns its store (the SQLite store is
-// single-process), so the daemon that runs a reconciler is the only writer of its NB.
+// With several replicas on one store, only the elected leader runs a reconciler (election/),
+// started with its term's epoch: the first transaction claims NB for the epoch and every
+// transaction asserts it (nb_fence.h), and port status writes compare the leader key in the
+// store (store_fence). A reconciler that finds itself fenced out stops writing and says so
+// (fenced()); the daemon then has a newer leader elsewhere. With the embedded SQLite store a
+// single daemon owns the store and runs unfenced.
 #pragma once
 
 #include <atomic>
@@ -41,6 +45,7 @@
 
 #include "ovsdb/client.h"
 #include "reconcile/model_cache.h"
+#include "reconcile/nb_fence.h"
 #include "reconcile/nb_index.h"
 #include "reconcile/sb_bindings.h"
 #include "service/port_service.h"
@@ -61,6 +66,10 @@ struct ReconcilerOptions {
   absl::Duration audit_interval = absl::Minutes(5);
   absl::Duration probe_interval = absl::Seconds(5);
   absl::Duration backoff_max = absl::Seconds(8);
+  // The leader's term (0: no election, write unfenced) and the store compare that holds only
+  // during it (election::LeaderElection::Fence).
+  int64_t fence_epoch = 0;
+  std::optional<store::Compare> store_fence;
 };
 
 struct ReconcilerStats {
@@ -90,6 +99,10 @@ class Reconciler final : private ovsdb::ClientListener {
   // The store revision whose state NB is known to hold (0: not yet in sync).
   int64_t synced_revision() const;
   ReconcilerStats stats() const;
+  // True once NB was claimed for this reconciler's epoch (always true without a fence)...
+  bool claimed() const { return claimed_.load(); }
+  // ...and once a newer leader's claim has shut it out: it writes nothing more.
+  bool fenced() const { return fenced_.load(); }
   const ovsdb::Client& nb() const { return *client_; }
 
  private:
@@ -107,6 +120,9 @@ class Reconciler final : private ovsdb::ClientListener {
   // Brings the index up to date with NB changes and marks the owners they touched.
   void ApplyNbChanges(const std::vector<ovsdb::RowChange>& changes);
   void UpdatePortStatuses();
+  // Claims NB for the fence's epoch; sets claimed_ or fenced_, or schedules a retry.
+  void ClaimNb();
+  void Fenced(absl::string_view why);
 
   store::Store& store_;
   service::PortService& ports_;
@@ -133,6 +149,10 @@ class Reconciler final : private ovsdb::ClientListener {
   int64_t synced_revision_ = 0;
   std::condition_variable synced_cv_;
   ReconcilerStats stats_;
+
+  const std::optional<NbFence> fence_;
+  std::atomic<bool> claimed_{false};
+  std::atomic<bool> fenced_{false};
 
   // Worker state.
   int64_t absorbed_syncs_ = 0;  // nb_syncs_ when Absorb last took the NB inputs

@@ -332,6 +332,56 @@ TEST_F(ReconcilerTest, RestartWithNbIntactWritesNothingAndCleansUpWhatWasDeleted
   EXPECT_THAT(Nbctl(Remote(), {"lsp-list", SwitchName(subnet.meta.id)}), HasSubstr(kept.meta.id));
 }
 
+// Two leaders' reconcilers in turn on one NB (as after a failover): the newer term's claim
+// shuts the older one out, which then writes nothing, and a reconciler of an even older term
+// cannot claim NB back.
+TEST_F(ReconcilerTest, ANewerTermsClaimFencesTheOlderReconcilerOutOfNb) {
+  auto fenced = [&](int64_t epoch) {
+    return std::make_unique<Reconciler>(
+        *store_, svc().ports,
+        ReconcilerOptions{.nb_remotes = *ovsdb::ParseRemoteList(Remote()),
+                          .backoff_max = absl::Milliseconds(500),
+                          .fence_epoch = epoch});
+  };
+  std::unique_ptr<Reconciler> old_leader = fenced(5);
+  old_leader->Start();
+  model::Vpc vpc = MakeVpc(alice_);
+  model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.1.0/24");
+  MakePort(alice_, subnet.meta.id);
+  ASSERT_TRUE(old_leader->WaitForRevision(Revision(), absl::Seconds(20)));
+  // The bare NB had no NB_Global: the claim made one.
+  EXPECT_EQ(Nbctl(Remote(), {"get", "NB_Global", ".", "external_ids:plasmanet\\:leader-epoch"}),
+            "\"5\"");
+
+  std::unique_ptr<Reconciler> new_leader = fenced(7);
+  new_leader->Start();
+  ASSERT_TRUE(WaitFor([&] { return new_leader->claimed(); }, absl::Seconds(10)));
+  EXPECT_EQ(Nbctl(Remote(), {"get", "NB_Global", ".", "external_ids:plasmanet\\:leader-epoch"}),
+            "\"7\"");
+  // With the new leader paused, the old one meets the next port alone: its transaction is
+  // refused, and it stops.
+  new_leader->Stop();
+  model::Port port = MakePort(alice_, subnet.meta.id);
+  ASSERT_TRUE(WaitFor([&] { return old_leader->fenced(); }, absl::Seconds(10)));
+  EXPECT_EQ(OwnedVmPorts(Remote()), 1) << "the deposed leader's port reached NB";
+  // The new term's reconciler (again, as after a restart of that replica) programs it.
+  new_leader = fenced(7);
+  new_leader->Start();
+  ASSERT_TRUE(new_leader->WaitForRevision(Revision(), absl::Seconds(20)));
+  EXPECT_FALSE(new_leader->fenced());
+  EXPECT_EQ(OwnedVmPorts(Remote()), 2);
+  EXPECT_THAT(Nbctl(Remote(), {"lsp-list", SwitchName(subnet.meta.id)}), HasSubstr(port.meta.id));
+
+  // A reconciler of an older term finds the newer claim and stays out.
+  std::unique_ptr<Reconciler> stale = fenced(6);
+  stale->Start();
+  ASSERT_TRUE(WaitFor([&] { return stale->fenced(); }, absl::Seconds(10)));
+  EXPECT_FALSE(stale->claimed());
+  EXPECT_EQ(stale->stats().transactions, 0);
+  EXPECT_EQ(Nbctl(Remote(), {"get", "NB_Global", ".", "external_ids:plasmanet\\:leader-epoch"}),
+            "\"7\"");
+}
+
 TEST_F(ReconcilerTest, AnOwnerNbRefusesIsIsolatedAndTheRestIsProgrammed) {
   model::Vpc vpc = MakeVpc(alice_);
   model::Subnet subnet = MakeSubnet(alice_, vpc.meta.id, "10.0.1.0/24");

@@ -189,8 +189,22 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
   return std::optional<model::Port>();
 }
 
+absl::Status PortService::CheckFence(const store::Compare& fence) {
+  // The compare in the transaction is what guarantees it; reading first only spares a deposed
+  // leader the retries of a transaction that cannot succeed.
+  PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> leader, core_.store().Get(fence.key));
+  const int64_t created = leader.has_value() ? leader->create_revision : 0;
+  if (!store::CompareHolds(fence,
+                           {.count = leader.has_value() ? 1 : 0, .min = created, .max = created})) {
+    return absl::FailedPreconditionError(absl::StrCat("this replica's term (epoch ", fence.value,
+                                                      ") is over: another replica leads now"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status PortService::RecordBinding(const std::string& id, model::PortStatus status,
-                                        const std::string& chassis) {
+                                        const std::string& chassis,
+                                        const std::optional<store::Compare>& fence) {
   const RequestContext system{
       .principal = {.subject = "plasmanet-reconciler",
                     .scope = {std::string(auth::kAnyScope), std::string(auth::kAnyScope)},
@@ -203,7 +217,12 @@ absl::Status PortService::RecordBinding(const std::string& id, model::PortStatus
                            [&](model::Port& current) -> absl::StatusOr<store::Txn> {
                              current.status = status;
                              current.binding_chassis = chassis;
-                             return store::Txn{};
+                             store::Txn txn;
+                             if (fence.has_value()) {
+                               PN_RETURN_IF_ERROR(CheckFence(*fence));
+                               txn.compares.push_back(*fence);
+                             }
+                             return txn;
                            })
       .status();
 }

@@ -68,9 +68,11 @@ class PortService {
   // Records what the data plane reports about the port: its status (ACTIVE when OVN has bound
   // it on a chassis, DOWN when unbound) and the chassis. Called by the reconciler, not by
   // tenants, hence no request context. NOT_FOUND if the port is gone; a no-op when nothing
-  // changed, so repeated reports cost no store write.
+  // changed, so repeated reports cost no store write. With `fence` (the leader's term, see
+  // election/), written only while it holds: FAILED_PRECONDITION once the term is over.
   absl::Status RecordBinding(const std::string& id, model::PortStatus status,
-                             const std::string& chassis);
+                             const std::string& chassis,
+                             const std::optional<store::Compare>& fence = std::nullopt);
 
   // Streams the ports the caller may read to `emit`: with start_revision 0 first those that
   // exist (kExisting, then one kSynced), then every change, in order, until `emit` returns
@@ -89,6 +91,8 @@ class PortService {
   absl::StatusOr<std::optional<model::Port>> TryCreate(const RequestContext& ctx,
                                                        const model::PortSpec& spec, bool retry);
   absl::StatusOr<std::optional<bool>> TryDelete(const RequestContext& ctx, const std::string& id);
+  // FAILED_PRECONDITION unless `fence` holds in the store now.
+  absl::Status CheckFence(const store::Compare& fence);
 
   ServiceCore& core_;
   SecurityGroupService& groups_;

@@ -211,6 +211,30 @@ TEST_F(PortServiceTest, DeleteFreesMacAndAddressKeys) {
               HasFieldError(absl::StatusCode::kNotFound, "port_id"));
 }
 
+TEST_F(PortServiceTest, StatusReportsOfATermThatIsOverAreRefused) {
+  model::Port port = MakePort(alice_, subnet_.meta.id);
+  // A leader key as the election writes it; its create revision names the term.
+  const std::string key = "/plasmanet/leader";
+  absl::StatusOr<store::TxnResult> first = store_->Commit({{}, {store::Op::Put(key, "a")}});
+  ASSERT_THAT(first, IsOk());
+  const store::Compare first_term{key, false, store::Compare::Target::kCreateRevision,
+                                  store::Compare::Op::kEqual, first->revision};
+  ASSERT_THAT(
+      svc().ports.RecordBinding(port.meta.id, model::PortStatus::kActive, "hv1", first_term),
+      IsOk());
+  EXPECT_EQ(svc().ports.Get(alice_, port.meta.id)->binding_chassis, "hv1");
+
+  // The key went (lease expired) and another replica created it again: a new term.
+  ASSERT_THAT(store_->Commit({{}, {store::Op::Delete(key)}}), IsOk());
+  ASSERT_THAT(store_->Commit({{}, {store::Op::Put(key, "b")}}), IsOk());
+  EXPECT_THAT(FailsWithoutChange([&] {
+                return svc().ports.RecordBinding(port.meta.id, model::PortStatus::kDown, "",
+                                                 first_term);
+              }),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("another replica leads")));
+  EXPECT_EQ(svc().ports.Get(alice_, port.meta.id)->binding_chassis, "hv1");
+}
+
 TEST_F(PortServiceTest, SubnetWithPortsCannotBeDeleted) {
   model::Port p = MakePort(alice_, subnet_.meta.id);
   EXPECT_THAT(FailsWithoutChange([&] { return svc().subnets.Delete(alice_, subnet_.meta.id); }),
