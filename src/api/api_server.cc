@@ -30,14 +30,15 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 }  // namespace
 
 ApiServer::ApiServer(service::Services& services, const auth::Authenticator& tokens,
-                     AuditLog& audit)
+                     AuditLog& audit, ReplicaStatusSource replica_status)
     : deps_{services, tokens, audit, stopping_},
       vpcs_(deps_),
       subnets_(deps_),
       ports_(deps_),
       security_groups_(deps_),
       external_networks_(deps_),
-      floating_ips_(deps_) {}
+      floating_ips_(deps_),
+      status_(deps_, std::move(replica_status)) {}
 
 ApiServer::~ApiServer() {
   if (server_ != nullptr) Shutdown(absl::ZeroDuration());
@@ -47,7 +48,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(service::Services& s
                                                             const auth::Authenticator& tokens,
                                                             AuditLog& audit,
                                                             const ApiServerOptions& options) {
-  std::unique_ptr<ApiServer> server(new ApiServer(services, tokens, audit));
+  std::unique_ptr<ApiServer> server(new ApiServer(services, tokens, audit, options.replica_status));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -78,6 +79,7 @@ absl::StatusOr<std::unique_ptr<ApiServer>> ApiServer::Start(service::Services& s
   builder.RegisterService(&server->security_groups_);
   builder.RegisterService(&server->external_networks_);
   builder.RegisterService(&server->floating_ips_);
+  builder.RegisterService(&server->status_);
   server->server_ = builder.BuildAndStart();
   const bool unix_socket = absl::StartsWith(options.listen, "unix:");
   if (server->server_ == nullptr || (!unix_socket && server->port_ == 0)) {

@@ -19,6 +19,7 @@
 #include "api/floating_ip_api.h"
 #include "api/port_api.h"
 #include "api/security_group_api.h"
+#include "api/status_api.h"
 #include "api/subnet_api.h"
 #include "api/vpc_api.h"
 
@@ -32,6 +33,8 @@ struct ApiServerOptions {
   // PEM files; when both are set the API is served over TLS only.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // What StatusService.GetStatus reports (the daemon's view of store, election and OVN).
+  ReplicaStatusSource replica_status;
 };
 
 class ApiServer {
@@ -49,7 +52,8 @@ class ApiServer {
   void Shutdown(absl::Duration grace);
 
  private:
-  ApiServer(service::Services& services, const auth::Authenticator& tokens, AuditLog& audit);
+  ApiServer(service::Services& services, const auth::Authenticator& tokens, AuditLog& audit,
+            ReplicaStatusSource replica_status);
 
   std::atomic<bool> stopping_{false};  // before the services that read it
   ApiDeps deps_;
@@ -59,6 +63,7 @@ class ApiServer {
   SecurityGroupApi security_groups_;
   ExternalNetworkApi external_networks_;
   FloatingIpApi floating_ips_;
+  StatusApi status_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

@@ -70,8 +70,13 @@ class ApiTest : public ::testing::Test {
         *auth::TokenFile::Parse(kTokens),
         std::move(*auth::JwtVerifier::Create(kJwtSecret, "", RealClock::Get())));
     audit_ = std::move(*AuditLog::Open((dir_ / "audit.log").string(), RealClock::Get()));
-    server_ =
-        std::move(*ApiServer::Start(*services_, *tokens_, *audit_, {.listen = "127.0.0.1:0"}));
+    server_ = std::move(*ApiServer::Start(*services_, *tokens_, *audit_,
+                                          {.listen = "127.0.0.1:0", .replica_status = [] {
+                                             v1::ReplicaStatus status;
+                                             status.set_replica("test-replica");
+                                             status.set_role(v1::ReplicaStatus::LEADER);
+                                             return status;
+                                           }}));
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
                                    grpc::InsecureChannelCredentials());
     vpcs_ = v1::VpcService::NewStub(channel_);
@@ -80,6 +85,7 @@ class ApiTest : public ::testing::Test {
     groups_ = v1::SecurityGroupService::NewStub(channel_);
     networks_ = v1::ExternalNetworkService::NewStub(channel_);
     fips_ = v1::FloatingIpService::NewStub(channel_);
+    status_ = v1::StatusService::NewStub(channel_);
   }
   ~ApiTest() override {
     server_->Shutdown(absl::Seconds(1));
@@ -143,7 +149,32 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<v1::SecurityGroupService::Stub> groups_;
   std::unique_ptr<v1::ExternalNetworkService::Stub> networks_;
   std::unique_ptr<v1::FloatingIpService::Stub> fips_;
+  std::unique_ptr<v1::StatusService::Stub> status_;
 };
+
+TEST_F(ApiTest, ReplicaStatusIsForAdminAndServicePrincipalsOnly) {
+  for (const char* token : {kAdmin, kVmc}) {
+    v1::ReplicaStatus status;
+    Outcome o =
+        Call(status_, &v1::StatusService::Stub::GetStatus, token, v1::GetStatusRequest(), &status);
+    EXPECT_EQ(o.code, grpc::StatusCode::OK) << o.message;
+    EXPECT_EQ(status.replica(), "test-replica");
+    EXPECT_EQ(status.role(), v1::ReplicaStatus::LEADER);
+  }
+  for (const char* token : {kAlice, kRita}) {
+    v1::ReplicaStatus status;
+    Outcome o =
+        Call(status_, &v1::StatusService::Stub::GetStatus, token, v1::GetStatusRequest(), &status);
+    EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(o.message, HasSubstr("admin and service"));
+    EXPECT_EQ(status.replica(), "");
+  }
+  v1::ReplicaStatus status;
+  EXPECT_EQ(
+      Call(status_, &v1::StatusService::Stub::GetStatus, nullptr, v1::GetStatusRequest(), &status)
+          .code,
+      grpc::StatusCode::UNAUTHENTICATED);
+}
 
 TEST_F(ApiTest, CallsWithoutAValidBearerTokenAreUnauthenticated) {
   v1::ListVpcsResponse out;

@@ -63,6 +63,7 @@ class Client {
     groups = v1::SecurityGroupService::NewStub(channel_);
     networks = v1::ExternalNetworkService::NewStub(channel_);
     fips = v1::FloatingIpService::NewStub(channel_);
+    replica_status = v1::StatusService::NewStub(channel_);
   }
 
   void Authorize(grpc::ClientContext* context) const {
@@ -105,6 +106,7 @@ class Client {
   std::unique_ptr<v1::SecurityGroupService::Stub> groups;
   std::unique_ptr<v1::ExternalNetworkService::Stub> networks;
   std::unique_ptr<v1::FloatingIpService::Stub> fips;
+  std::unique_ptr<v1::StatusService::Stub> replica_status;
 
   static std::string CodeName(grpc::StatusCode code) {
     static const char* kNames[] = {"OK",
@@ -980,6 +982,35 @@ int Main(int argc, char** argv) {
     c().Call(c().ports, &v1::PortService::Stub::GetPort, get, &current);
     v1::Port reached = WaitForPortStatus(c(), current, "PORT_STATUS_" + wait_status, wait_timeout);
     PrintOne(c(), reached);
+  });
+
+  // status: which replica answers, whether it leads, how it sees the store and OVN.
+  auto* status = app.add_subcommand("status", "The answering replica's role and health (admin)");
+  status->callback([&] {
+    v1::ReplicaStatus out;
+    c().Call(c().replica_status, &v1::StatusService::Stub::GetStatus, v1::GetStatusRequest(), &out);
+    if (c().json()) {
+      std::cout << ToJson(out) << "\n";
+      return;
+    }
+    Table table({"FIELD", "VALUE"});
+    table.Add({"replica", out.replica()});
+    table.Add({"role", v1::ReplicaStatus::Role_Name(out.role())});
+    table.Add({"leader", out.leader().empty() ? "-" : out.leader()});
+    table.Add({"leader epoch", absl::StrCat(out.leader_epoch())});
+    table.Add(
+        {"store", absl::StrCat(out.store().backend(), " ",
+                               out.store().reachable()
+                                   ? absl::StrCat("reachable, revision ", out.store().revision())
+                                   : "unreachable: " + out.store().error())});
+    if (out.has_ovn()) {
+      table.Add(
+          {"ovn nb", absl::StrCat(out.ovn().nb_connected() ? "connected to " : "connecting to ",
+                                  out.ovn().nb_remote(), out.ovn().fenced() ? " (fenced)" : "")});
+      table.Add({"nb synced to", absl::StrCat("revision ", out.ovn().synced_revision())});
+    }
+    if (!out.election_error().empty()) table.Add({"election error", out.election_error()});
+    table.Print(std::cout);
   });
 
   // plug / unplug: the hypervisor side, against the local Open vSwitch.

@@ -1,7 +1,9 @@
 // plasmanetd: the PlasmaNET control-plane daemon.
 //
 // Opens the store, serves the plasmanet.v1 gRPC API to callers holding a token from the token
-// file, and with --ovn-nb runs the reconciler that keeps OVN Northbound in step with the store.
+// file, and with --ovn-nb runs the reconciler that keeps OVN Northbound in step with the store:
+// always on the embedded store, and only while elected leader when several replicas share etcd
+// (daemon/reconciler_host.h).
 // It logs one line when it starts and one
 // when it stops, and on SIGTERM or SIGINT lets running calls finish before it exits.
 
@@ -19,6 +21,8 @@
 
 #include <CLI/CLI.hpp>
 #include <absl/strings/ascii.h>
+#include <absl/strings/match.h>
+#include <absl/strings/str_cat.h>
 #include <absl/strings/str_split.h>
 #include <signal.h>
 #include <unistd.h>
@@ -30,9 +34,12 @@
 #include "common/ip_address.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "daemon/reconciler_host.h"
+#include "election/leader_election.h"
 #include "ovsdb/remote.h"
 #include "reconcile/reconciler.h"
 #include "service/services.h"
+#include "store/etcd/etcd_store.h"
 #include "store/store.h"
 
 namespace plasmanet {
@@ -59,7 +66,17 @@ struct Flags {
   int underlay_mtu = model::kDefaultUnderlayMtu;
   std::string dns_zone = "internal";
   std::vector<std::string> dns_servers;
+  std::string replica_name;  // default: HOSTNAME:PORT of --listen
+  int leader_lease_ttl_seconds = 5;
 };
+
+// The name a replica goes by when --replica-name is not given: host name and API address.
+std::string DefaultReplicaName(const std::string& listen) {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "plasmanetd");
+  const size_t colon = listen.rfind(':');
+  return absl::StrCat(host, colon == std::string::npos ? "" : listen.substr(colon));
+}
 
 // Runs `task` every `period` on a thread of its own until destroyed (housekeeping such as
 // sweeping expired request records).
@@ -194,7 +211,30 @@ int Run(const Flags& flags) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  absl::StatusOr<store::StorePtr> store = store::OpenStore(flags.store);
+  const std::string replica =
+      flags.replica_name.empty() ? DefaultReplicaName(flags.listen) : flags.replica_name;
+  const election::LeaderElectionOptions election{
+      .replica = replica, .ttl = absl::Seconds(flags.leader_lease_ttl_seconds)};
+  if (absl::Status valid = election::LeaderElection::Validate(election); !valid.ok()) {
+    LOG_ERROR("--leader-lease-ttl / --replica-name: {}", std::string(valid.message()));
+    return 2;
+  }
+
+  // On etcd the election shares the store's connection.
+  std::shared_ptr<store::etcd::EtcdClient> etcd;
+  absl::StatusOr<store::StorePtr> store = absl::InternalError("unset");
+  if (absl::StartsWith(flags.store, "etcd:")) {
+    absl::StatusOr<std::unique_ptr<store::etcd::EtcdStore>> opened =
+        store::etcd::EtcdStore::Open(absl::string_view(flags.store).substr(5));
+    if (opened.ok()) {
+      etcd = (*opened)->client();
+      store = std::move(*opened);
+    } else {
+      store = opened.status();
+    }
+  } else {
+    store = store::OpenStore(flags.store);
+  }
   if (!store.ok()) {
     LOG_ERROR("cannot open store url={} error=\"{}\"", flags.store, store.status().ToString());
     return 1;
@@ -222,25 +262,30 @@ int Run(const Flags& flags) {
       LOG_INFO("swept expired request records count={}", *swept);
     }
   });
-  std::unique_ptr<reconcile::Reconciler> reconciler;
+  ReconcilerHostOptions host_options{.replica = replica,
+                                     .store_backend = etcd != nullptr ? "etcd" : "sqlite",
+                                     .etcd = etcd,
+                                     .election = election};
   if (!flags.ovn_nb.empty()) {
     const ovsdb::TlsFiles tls{.private_key = flags.ovn_private_key,
                               .certificate = flags.ovn_certificate,
                               .ca_certificate = flags.ovn_ca_cert};
-    reconciler = std::make_unique<reconcile::Reconciler>(
-        **store, services->ports,
-        reconcile::ReconcilerOptions{.nb_remotes = std::move(nb_remotes),
-                                     .tls = tls,
-                                     .sb_remotes = std::move(sb_remotes),
-                                     .sb_tls = tls,
-                                     .compile = compile});
-    reconciler->Start();
+    host_options.reconciler = reconcile::ReconcilerOptions{.nb_remotes = std::move(nb_remotes),
+                                                           .tls = tls,
+                                                           .sb_remotes = std::move(sb_remotes),
+                                                           .sb_tls = tls,
+                                                           .compile = compile};
   } else {
-    LOG_WARN("no --ovn-nb: the API works but nothing is programmed into OVN");
+    LOG_WARN("no --ovn-nb: the API works but this replica programs nothing into OVN");
   }
-  absl::StatusOr<std::unique_ptr<api::ApiServer>> server = api::ApiServer::Start(
-      *services, **tokens, **audit,
-      {.listen = flags.listen, .tls_cert_file = flags.tls_cert, .tls_key_file = flags.tls_key});
+  auto host = std::make_unique<ReconcilerHost>(**store, services->ports, std::move(host_options));
+  host->Start();
+  absl::StatusOr<std::unique_ptr<api::ApiServer>> server =
+      api::ApiServer::Start(*services, **tokens, **audit,
+                            {.listen = flags.listen,
+                             .tls_cert_file = flags.tls_cert,
+                             .tls_key_file = flags.tls_key,
+                             .replica_status = [&host] { return host->Status(); }});
   if (!server.ok()) {
     LOG_ERROR("cannot start the API error=\"{}\"", server.status().ToString());
     return 1;
@@ -248,17 +293,18 @@ int Run(const Flags& flags) {
   if (!flags.pidfile.empty()) {
     std::ofstream(flags.pidfile) << getpid() << "\n";
   }
-  LOG_INFO("started pid={} store={} revision={} listen={} port={} tokens={}", getpid(), flags.store,
-           (*store)->CurrentRevision().value_or(-1), flags.listen, (*server)->port(),
-           (*tokens)->static_tokens());
+  LOG_INFO("started pid={} replica={} store={} revision={} listen={} port={} tokens={}", getpid(),
+           replica, flags.store, (*store)->CurrentRevision().value_or(-1), flags.listen,
+           (*server)->port(), (*tokens)->static_tokens());
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   LOG_INFO("stopping signal={}", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
 
+  // Leadership first, so another replica takes over while this one drains its calls.
+  host->Stop();
   (*server)->Shutdown(absl::Seconds(flags.shutdown_grace_seconds));
-  if (reconciler) reconciler->Stop();
-  reconciler.reset();
+  host.reset();
   sweeper.reset();
   services.reset();
   store->reset();  // drains queued commits and closes the database
@@ -325,6 +371,13 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn or error")
       ->capture_default_str();
   app.add_option("--pidfile", flags.pidfile, "Write the process id to this file while running");
+  app.add_option("--replica-name", flags.replica_name,
+                 "This replica's name among several on one etcd (default: HOSTNAME:PORT of "
+                 "--listen)");
+  app.add_option("--leader-lease-ttl", flags.leader_lease_ttl_seconds,
+                 "Seconds a leader's lease lasts without renewal, on etcd: a replica that dies "
+                 "is replaced after about this long")
+      ->capture_default_str();
   app.add_option("--ovn-nb", flags.ovn_nb,
                  "OVN Northbound database: unix:PATH, tcp:HOST:PORT or ssl:HOST:PORT; a "
                  "comma-separated list for a clustered database");
