@@ -17,10 +17,12 @@
 // Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "election/leader_election.h"
 #include "plasmanet/v1/api.pb.h"
@@ -60,6 +62,9 @@ class ReconcilerHost {
  private:
   void StartReconciler(int64_t epoch);
   void StopReconciler();
+  // Reads the store's revision every kStoreProbeInterval, so Status() reports reachability
+  // at once instead of waiting on an unreachable etcd for the client's deadline.
+  void ProbeStore();
 
   store::Store& store_;
   service::PortService& ports_;
@@ -67,7 +72,12 @@ class ReconcilerHost {
   std::unique_ptr<election::LeaderElection> election_;  // on etcd with a reconciler only
 
   mutable std::mutex mu_;
+  std::condition_variable cv_;
   std::unique_ptr<reconcile::Reconciler> reconciler_;  // guarded by mu_
+  bool stopping_ = false;                              // guarded by mu_
+  absl::StatusOr<int64_t> last_revision_ = absl::UnavailableError("not probed yet");  // mu_
+  absl::Time last_probe_;  // guarded by mu_: when it answered
+  std::thread prober_;
 };
 
 }  // namespace plasmanet

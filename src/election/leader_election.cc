@@ -114,10 +114,6 @@ void LeaderElection::Run() {
     }
     last_leader.clear();
     const std::string why = Lead((*won)->term, (*won)->lease);
-    {
-      std::lock_guard lock(mu_);
-      status_.leader = false;
-    }
     LOG_INFO("leader election: leadership lost replica={} epoch={} why=\"{}\"", options_.replica,
              (*won)->term.epoch, why);
     // Revoking deletes the key at once, so a resignation hands over within one poll.
@@ -224,6 +220,8 @@ std::string LeaderElection::Lead(const LeaderTerm& term, int64_t lease) {
       cv_.wait_for(lock, absl::ToChronoNanoseconds(deadline - absl::Now()));
     }
     stop_renewing = true;
+    // Said at once: the renewer may be stuck in a call to an unreachable etcd for a while.
+    status_.leader = false;
   }
   cv_.notify_all();
   if (callbacks_.deposed) callbacks_.deposed(why);
