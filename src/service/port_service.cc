@@ -63,7 +63,7 @@ absl::StatusOr<std::optional<model::Port>> PortService::TryCreate(const RequestC
 
   // Security groups: named ones must be visible and of the port's project.
   if (draft.use_default_group) {
-    PN_ASSIGN_OR_RETURN(DefaultGroupPlan plan, groups_.PlanDefaultGroup(scope));
+    PN_ASSIGN_OR_RETURN(DefaultGroupPlan plan, groups_.PlanDefaultGroup(scope, /*fresh=*/retry));
     for (Compare& c : plan.compares) guard(std::move(c), Guard::kOther);
     for (Op& op : plan.ops) txn.ops.push_back(std::move(op));
     port.security_group_ids = {plan.group_id};

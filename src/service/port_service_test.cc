@@ -193,6 +193,25 @@ TEST_F(PortServiceTest, DefaultGroupIsCreatedOnceAndUsed) {
   EXPECT_TRUE(open->security_group_ids.empty());
 }
 
+TEST_F(PortServiceTest, AVanishedDefaultGroupIsNotUsedFromMemory) {
+  // The first port creates the default group; the second finds it, and this server now
+  // remembers it.
+  MakePort(alice_, subnet_.meta.id);
+  model::Port a = MakePort(alice_, subnet_.meta.id);
+  const std::string first = a.security_group_ids.at(0);
+  // The default group and its pointer removed behind the service's back (by hand, or by a
+  // restore of an older store): the id this server remembers no longer names a group.
+  ASSERT_THAT(
+      store_->Commit({{},
+                      {store::Op::Delete(keys::DefaultGroup({"acme", "web"})),
+                       store::Op::Delete(keys::Object(auth::Kind::kSecurityGroup, first))}}),
+      IsOk());
+  model::Port b = MakePort(alice_, subnet_.meta.id);
+  ASSERT_THAT(b.security_group_ids, SizeIs(1));
+  EXPECT_NE(b.security_group_ids[0], first) << "the port joined a group that is gone";
+  EXPECT_THAT(svc().security_groups.Get(alice_, b.security_group_ids[0]), IsOk());
+}
+
 TEST_F(PortServiceTest, DeleteFreesMacAndAddressKeys) {
   absl::StatusOr<model::Port> p = svc().ports.Create(alice_, {.subnet_id = subnet_.meta.id,
                                                               .mac_address = "02:00:00:00:00:05",

@@ -1,5 +1,5 @@
-// ReadCache: decoded objects by id, for hot paths whose store transaction guards the revision
-// of what they read (Compare::ModRevisionIs).
+// ReadCache: decoded objects by id, for hot paths whose store transaction guards what they
+// read (its revision, Compare::ModRevisionIs, or its existence).
 //
 // Creating a port reads its subnet, and every port of a subnet reads the same one: reading it
 // from the store (cold after every commit) and decoding its JSON was 9% of plasmanetd's CPU per

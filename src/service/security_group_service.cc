@@ -94,12 +94,20 @@ absl::StatusOr<ListPage<model::SecurityGroup>> SecurityGroupService::List(
                                           NameIs<model::SecurityGroup>(name));
 }
 
-absl::StatusOr<DefaultGroupPlan> SecurityGroupService::PlanDefaultGroup(const auth::Scope& scope) {
+absl::StatusOr<DefaultGroupPlan> SecurityGroupService::PlanDefaultGroup(const auth::Scope& scope,
+                                                                        bool fresh) {
   DefaultGroupPlan plan;
   const std::string pointer = keys::DefaultGroup(scope);
-  PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> existing, core_.store().Get(pointer));
-  if (existing.has_value()) {
-    plan.group_id = existing->value;
+  std::shared_ptr<const std::string> known = fresh ? nullptr : default_groups_.Find(pointer);
+  if (known == nullptr) {
+    PN_ASSIGN_OR_RETURN(std::optional<store::KeyValue> existing, core_.store().Get(pointer));
+    if (existing.has_value()) {
+      known = std::make_shared<const std::string>(std::move(existing->value));
+      default_groups_.Put(pointer, known);
+    }
+  }
+  if (known != nullptr) {
+    plan.group_id = *known;
     plan.compares.push_back(Compare::Exists(keys::Object(Kind::kSecurityGroup, plan.group_id)));
     return plan;
   }

@@ -63,8 +63,9 @@ class SecurityGroupService {
                                                   const std::string& group_id,
                                                   const std::string& rule_id);
 
-  // The default group of `scope`: how to use it in a transaction, creating it if absent.
-  absl::StatusOr<DefaultGroupPlan> PlanDefaultGroup(const auth::Scope& scope);
+  // The default group of `scope`: how to use it in a transaction, creating it if absent. The
+  // group's id comes from a cache unless `fresh`: the plan's compare guards that it exists.
+  absl::StatusOr<DefaultGroupPlan> PlanDefaultGroup(const auth::Scope& scope, bool fresh = true);
 
  private:
   absl::StatusOr<std::optional<model::SecurityGroup>> TryAddRules(
@@ -77,6 +78,9 @@ class SecurityGroupService {
                                                     const std::string& id);
 
   ServiceCore& core_;
+  // Default group ids by project (pointer key): a project's default group is never deleted or
+  // replaced, so an entry only goes stale if the store is edited by hand (the guard catches it).
+  ReadCache<std::string> default_groups_{4096};
 };
 
 }  // namespace plasmanet::service
