@@ -81,6 +81,23 @@ absl::StatusOr<int> PickFreePort() {
   return static_cast<int>(ntohs(address.sin_port));
 }
 
+absl::StatusOr<LoopbackListener> ListenOnLoopback(int backlog) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
+      listen(fd, backlog) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    const int error = errno;
+    close(fd);
+    return absl::InternalError(absl::StrCat("listening on 127.0.0.1:0: ", std::strerror(error)));
+  }
+  return LoopbackListener{fd, static_cast<int>(ntohs(address.sin_port))};
+}
+
 bool AcceptsConnections(absl::string_view remote) {
   if (absl::ConsumePrefix(&remote, "unix:")) {
     return ConnectUnix(remote);

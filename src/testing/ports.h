@@ -17,6 +17,14 @@ namespace plasmanet::testing {
 // hands out ephemeral ports in sequence, so that is rare in practice.
 absl::StatusOr<int> PickFreePort();
 
+// A listening TCP socket on 127.0.0.1 with a port the kernel chose, owned by the caller (close
+// the fd). For test servers and relays that must hold their port from the start.
+struct LoopbackListener {
+  int fd = -1;
+  int port = 0;
+};
+absl::StatusOr<LoopbackListener> ListenOnLoopback(int backlog = 16);
+
 // True if an OVSDB-style remote ("unix:PATH", "tcp:HOST:PORT" or "ssl:HOST:PORT", IPv4 only)
 // accepts a connection right now. For ssl: only the TCP handshake is checked. The connection
 // is closed at once.

@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "testing/ports.h"
+
 namespace plasmanet::testing {
 namespace {
 
@@ -45,24 +47,15 @@ bool Pump(int from, int to) {
 
 absl::StatusOr<std::unique_ptr<TcpProxy>> TcpProxy::Start(const std::string& target_host,
                                                           int target_port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 64) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
-    close(fd);
-    return absl::InternalError(absl::StrCat("proxy listen: ", std::strerror(errno)));
-  }
+  absl::StatusOr<LoopbackListener> listener = ListenOnLoopback(64);
+  if (!listener.ok()) return listener.status();
   int wake[2];
   if (pipe2(wake, O_CLOEXEC | O_NONBLOCK) != 0) {
-    close(fd);
+    close(listener->fd);
     return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   }
   return std::unique_ptr<TcpProxy>(
-      new TcpProxy(fd, ntohs(addr.sin_port), target_host, target_port, wake));
+      new TcpProxy(listener->fd, listener->port, target_host, target_port, wake));
 }
 
 TcpProxy::TcpProxy(int listen_fd, int port, std::string target_host, int target_port,

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "testing/ports.h"
 #include "testing/status_matchers.h"
 
 namespace plasmanet::testing {
@@ -19,15 +20,10 @@ namespace {
 class EchoServer {
  public:
   EchoServer() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(addr);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    listen(fd_, 4);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
+    absl::StatusOr<LoopbackListener> listener = ListenOnLoopback();
+    EXPECT_THAT(listener, IsOk());
+    fd_ = listener->fd;
+    port_ = listener->port;
     thread_ = std::thread([this] {
       const int client = accept(fd_, nullptr, nullptr);
       char buffer[256];

@@ -3,14 +3,12 @@
 #include <filesystem>
 #include <string>
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "testing/ovn_sandbox.h"
+#include "testing/ports.h"
 #include "testing/process.h"
 
 namespace plasmanet::e2e {
@@ -22,14 +20,10 @@ using ::testing::HasSubstr;
 class HeldPort {
  public:
   HeldPort() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) == 0 && listen(fd_, 1) == 0 &&
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port_ = ntohs(addr.sin_port);
+    absl::StatusOr<testing::LoopbackListener> listener = testing::ListenOnLoopback(1);
+    if (listener.ok()) {
+      fd_ = listener->fd;
+      port_ = listener->port;
     }
   }
   ~HeldPort() { close(fd_); }
