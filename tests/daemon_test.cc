@@ -196,6 +196,7 @@ TEST_F(DaemonTest, RefusesBadNetworkSettingsBeforeOpeningAnything) {
   refused({"--dns-zone", "my_zone"}, "bad --dns-zone value=my_zone");
   refused({"--dns-zone", "a..b"}, "bad --dns-zone");
   refused({"--underlay-mtu", "1000"}, "--underlay-mtu");
+  refused({"--leader-lease-ttl", "1"}, "the lease TTL must be whole seconds, at least 2");
   EXPECT_FALSE(std::filesystem::exists(db)) << "a refused start must not create the store";
 }
 
