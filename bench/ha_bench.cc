@@ -11,13 +11,16 @@
 //   (i)   one plasmanetd on the embedded SQLite store (as `api_bench --without-ovn`);
 //   (ii)  one plasmanetd on a 3-member etcd cluster;
 //   (iii) three plasmanetd on a 3-member etcd cluster, client c talking to replica c % 3.
-// Reported: ports/s, per-call latency p50/p99/p999, errors, and the ratios (ii)/(i) and
-// (iii)/(ii).
+// Reported: ports/s, per-call latency p50/p99/p999, errors, the ratios (ii)/(i) and
+// (iii)/(ii), and on etcd the Txn and Range calls its members answered per port (read from
+// their /metrics: a transaction whose compare failed is retried, so more than one Txn per port
+// means writers collided).
 //
 // Failover, --trials times on one cluster (3-member etcd, 3-member clustered NB, 3 replicas,
 // lease TTL --lease-ttl): wait for a leader whose reconciler writes NB (a port created through
-// it appears there), note t0, kill -9 the leader, create a port at once through a surviving
-// replica (the API works on standbys), and watch NB with an OVSDB monitor held by this process.
+// it appears there), wait a random 0 to TTL, note t0, kill -9 the leader, create a port at once
+// through a surviving replica (the API works on standbys), and watch NB with an OVSDB monitor held
+// by this process.
 //   new leader elected: the first GetStatus answer (each survivor polled every 10 ms) saying
 //                       LEADER, - t0;
 //   NB claimed:         NB_Global external_ids:plasmanet:leader-epoch above the old term's, - t0;
@@ -34,16 +37,24 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <tuple>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <absl/strings/match.h>
 #include <absl/strings/numbers.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_format.h>
+#include <absl/strings/str_split.h>
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
 #include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "common/logging.h"
 #include "ha_cluster.h"
@@ -137,7 +148,57 @@ struct ApiResult {
   std::vector<double> latencies_ms;  // sorted
   int errors = 0;
   std::string first_error;
+  // etcd KV calls the replicas made while the ports were created (none on SQLite): a failed
+  // compare is retried, so transactions above one per port are conflicts between writers.
+  std::optional<double> txns_per_port;
+  std::optional<double> ranges_per_port;
 };
+
+// The body of GET http://127.0.0.1:<port>/metrics (HTTP/1.0: the server closes when done).
+absl::StatusOr<std::string> FetchMetrics(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::InternalError("socket");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+    const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
+      char buffer[65536];
+      for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
+    }
+  }
+  close(fd);
+  const size_t body = response.find("\r\n\r\n");
+  if (!absl::StartsWith(response, "HTTP/1.") || body == std::string::npos) {
+    return absl::UnavailableError(absl::StrCat("no metrics from 127.0.0.1:", port));
+  }
+  return response.substr(body + 4);
+}
+
+// KV calls of `method` ("Txn", "Range") every member of `etcd` has answered, whatever their
+// outcome; each client call is answered by the one member it reached.
+int64_t EtcdCalls(testing::EtcdCluster& etcd, absl::string_view method) {
+  const std::string label = absl::StrCat("grpc_method=\"", method, "\"");
+  int64_t total = 0;
+  for (int i = 0; i < etcd.size(); ++i) {
+    const std::string url = etcd.member_url(i);
+    absl::StatusOr<std::string> metrics = FetchMetrics(std::stoi(url.substr(url.rfind(':') + 1)));
+    Check(metrics.status(), "etcd metrics");
+    for (absl::string_view line : absl::StrSplit(*metrics, '\n')) {
+      if (!absl::StartsWith(line, "grpc_server_handled_total{") ||
+          !absl::StrContains(line, label) ||
+          !absl::StrContains(line, "grpc_service=\"etcdserverpb.KV\"")) {
+        continue;
+      }
+      double value = 0;
+      if (absl::SimpleAtod(line.substr(line.rfind(' ') + 1), &value)) total += value;
+    }
+  }
+  return total;
+}
 
 // `ports` creates by `clients` threads, client c on replica addresses[c % size].
 ApiResult DrivePorts(std::string name, const std::vector<std::string>& addresses,
@@ -209,8 +270,16 @@ ApiResult RunEtcd(int replicas, int ports, int clients) {
   Check(ha.Start(), absl::StrCat(replicas, " replica(s) on etcd"));
   std::vector<std::string> addresses;
   for (int i = 0; i < replicas; ++i) addresses.push_back(ha.address(i));
-  return DrivePorts(absl::StrCat("etcd, ", replicas, replicas == 1 ? " replica" : " replicas"),
-                    addresses, HaCluster::kTenantToken, ports, clients);
+  // DrivePorts makes its VPCs and subnets first: their calls are counted too, about 200
+  // transactions, which the default 5,000 ports make negligible.
+  const int64_t txns = EtcdCalls(ha.etcd(), "Txn");
+  const int64_t ranges = EtcdCalls(ha.etcd(), "Range");
+  ApiResult result =
+      DrivePorts(absl::StrCat("etcd, ", replicas, replicas == 1 ? " replica" : " replicas"),
+                 addresses, HaCluster::kTenantToken, ports, clients);
+  result.txns_per_port = static_cast<double>(EtcdCalls(ha.etcd(), "Txn") - txns) / ports;
+  result.ranges_per_port = static_cast<double>(EtcdCalls(ha.etcd(), "Range") - ranges) / ports;
+  return result;
 }
 
 // An OVSDB monitor on NB that notes when each logical switch port first appeared and when each
@@ -463,6 +532,11 @@ class FailoverBench {
       return false;
     }
     const int64_t old_epoch = status->leader_epoch();
+    // The leader renews its lease every TTL/3, and the time until another replica takes over
+    // depends on when in that cycle it dies. A random pause of up to three cycles puts the kill
+    // anywhere in one; otherwise the fixed steps of a trial would fix the phase.
+    std::this_thread::sleep_for(std::chrono::milliseconds(
+        std::uniform_int_distribution<int>(0, absl::ToInt64Milliseconds(lease_ttl_))(random_)));
 
     std::vector<std::unique_ptr<LeaderPoller>> pollers(ha_.replicas());
     for (int i = 0; i < ha_.replicas(); ++i) {
@@ -531,21 +605,27 @@ class FailoverBench {
   HaCluster ha_;
   std::unique_ptr<NbWatch> watch_;
   std::string subnet_id_;
+  std::mt19937 random_{std::random_device()()};
 };
 
 nlohmann::json ApiRow(const ApiResult& r, int ports) {
-  return {{"name", r.name},
-          {"ports_per_s", ports / r.seconds},
-          {"p50_ms", Percentile(r.latencies_ms, 0.50)},
-          {"p99_ms", Percentile(r.latencies_ms, 0.99)},
-          {"p999_ms", Percentile(r.latencies_ms, 0.999)},
-          {"errors", r.errors}};
+  nlohmann::json row = {{"name", r.name},
+                        {"ports_per_s", ports / r.seconds},
+                        {"p50_ms", Percentile(r.latencies_ms, 0.50)},
+                        {"p99_ms", Percentile(r.latencies_ms, 0.99)},
+                        {"p999_ms", Percentile(r.latencies_ms, 0.999)},
+                        {"errors", r.errors}};
+  if (r.txns_per_port) row["etcd_txns_per_port"] = *r.txns_per_port;
+  if (r.ranges_per_port) row["etcd_ranges_per_port"] = *r.ranges_per_port;
+  return row;
 }
 
 void PrintApi(const ApiResult& r, int ports) {
-  std::printf("%-20s %10.0f %9.2f %9.2f %9.2f %7d\n", r.name.c_str(), ports / r.seconds,
+  const std::string txns = r.txns_per_port ? absl::StrFormat("%.2f", *r.txns_per_port) : "-";
+  const std::string ranges = r.ranges_per_port ? absl::StrFormat("%.2f", *r.ranges_per_port) : "-";
+  std::printf("%-20s %10.0f %9.2f %9.2f %9.2f %7d %10s %11s\n", r.name.c_str(), ports / r.seconds,
               Percentile(r.latencies_ms, 0.50), Percentile(r.latencies_ms, 0.99),
-              Percentile(r.latencies_ms, 0.999), r.errors);
+              Percentile(r.latencies_ms, 0.999), r.errors, txns.c_str(), ranges.c_str());
   if (!r.first_error.empty()) std::printf("  first error: %s\n", r.first_error.c_str());
   std::fflush(stdout);
 }
@@ -554,8 +634,8 @@ nlohmann::json RunApiBench(int ports, int clients) {
   std::printf(
       "API without OVN: %d ports in %d subnets of %d VPCs, %d clients (a connection each)\n", ports,
       kVpcs * kSubnetsPerVpc, kVpcs, clients);
-  std::printf("%-20s %10s %9s %9s %9s %7s\n", "store, replicas", "ports/s", "p50 ms", "p99 ms",
-              "p999 ms", "errors");
+  std::printf("%-20s %10s %9s %9s %9s %7s %10s %11s\n", "store, replicas", "ports/s", "p50 ms",
+              "p99 ms", "p999 ms", "errors", "etcd txn/p", "etcd range/p");
   std::fflush(stdout);
   const ApiResult sqlite = RunSqlite(ports, clients);
   PrintApi(sqlite, ports);
