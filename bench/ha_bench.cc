@@ -24,8 +24,11 @@
 //   new leader elected: the first GetStatus answer (each survivor polled every 10 ms) saying
 //                       LEADER, - t0;
 //   NB claimed:         NB_Global external_ids:plasmanet:leader-epoch above the old term's, - t0;
-//   NB writes resume:   that port's Logical_Switch_Port in NB, - t0.
-// The killed replica is restarted (it rejoins as standby) before the next trial. Every wait has
+//   NB writes resume:   that port's Logical_Switch_Port in NB, - t0;
+//   switch ports deleted from NB: no port is ever deleted through the API here, so any that
+//                       leaves NB was rewritten by a leader (expected: none).
+// "elected" is when an answer arrived, so it may trail "NB claimed" by up to a poll. The killed
+// replica is restarted (it rejoins as standby) before the next trial. Every wait has
 // a deadline; a failed trial prints why and the replicas' log tails, and the exit status is 1.
 #include <algorithm>
 #include <atomic>
@@ -38,6 +41,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -323,6 +327,13 @@ class NbWatch : public ovsdb::ClientListener {
     return epochs_.upper_bound(epoch)->second;
   }
 
+  // How many times a switch port has left NB since the watch started. PlasmaNET deletes none
+  // here (no port is deleted through the API), so any is a leader rewriting rows it had.
+  int64_t deletions() {
+    std::lock_guard lock(mu_);
+    return deletions_;
+  }
+
   void OnSynced(bool) override { Scan(); }
   void OnRowsChanged(const std::vector<ovsdb::RowChange>&) override { Scan(); }
   void OnDisconnected(const absl::Status&) override {}
@@ -350,7 +361,15 @@ class NbWatch : public ovsdb::ClientListener {
     });
     {
       std::lock_guard lock(mu_);
-      for (std::string& name : names) ports_.emplace(std::move(name), now);
+      std::set<std::string> present;
+      for (std::string& name : names) {
+        present.insert(name);
+        ports_.emplace(std::move(name), now);
+      }
+      for (const std::string& name : present_) {
+        if (!present.contains(name)) ++deletions_;
+      }
+      present_ = std::move(present);
       if (epoch > 0) epochs_.emplace(epoch, now);
     }
     cv_.notify_all();
@@ -360,6 +379,8 @@ class NbWatch : public ovsdb::ClientListener {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, Clock::time_point> ports_;  // first seen
+  std::set<std::string> present_;                   // in NB now
+  int64_t deletions_ = 0;                           // switch ports seen to go
   std::map<int64_t, Clock::time_point> epochs_;     // first seen
 };
 
@@ -420,7 +441,8 @@ struct Trial {
   double elected_ms = 0;
   double claimed_ms = 0;
   double resumed_ms = 0;
-  double create_ms = 0;  // the CreatePort through a survivor, right after the kill
+  double create_ms = 0;      // the CreatePort through a survivor, right after the kill
+  int64_t nb_deletions = 0;  // switch ports that left NB during the trial (expected: none)
 };
 
 class FailoverBench {
@@ -468,6 +490,7 @@ class FailoverBench {
   // measurement failed, so that the next trial starts from three replicas again.
   Trial Run() {
     Trial trial;
+    const int64_t deletions = watch_->deletions();
     trial.measured = Failover(trial);
     if (!trial.measured) trial.logs = ha_.Logs();
     if (trial.killed < 0 || ha_.running(trial.killed)) return trial;
@@ -483,6 +506,7 @@ class FailoverBench {
       return trial;
     }
     trial.restored = true;
+    trial.nb_deletions = watch_->deletions() - deletions;
     return trial;
   }
 
@@ -673,6 +697,7 @@ nlohmann::json RunFailoverBench(int trials, int lease_ttl_seconds, int& failed) 
     return {{"failed", trials}};
   }
   std::vector<double> elected, claimed, resumed, created;
+  int64_t deleted = 0;
   nlohmann::json samples = nlohmann::json::array();
   failed = 0;
   for (int t = 1; t <= trials; ++t) {
@@ -683,9 +708,10 @@ nlohmann::json RunFailoverBench(int trials, int lease_ttl_seconds, int& failed) 
     } else {
       std::printf(
           "trial %2d: replica %d killed, replica %d elected %6.0f, NB claimed %6.0f, NB "
-          "writes resume %6.0f; the create through a survivor returned after %4.0f\n",
+          "writes resume %6.0f; the create through a survivor returned after %4.0f; switch "
+          "ports deleted from NB %lld\n",
           t, trial.killed, trial.elected, trial.elected_ms, trial.claimed_ms, trial.resumed_ms,
-          trial.create_ms);
+          trial.create_ms, static_cast<long long>(trial.nb_deletions));
     }
     if (!trial.restored) {
       // The message carries the log tails.
@@ -706,11 +732,16 @@ nlohmann::json RunFailoverBench(int trials, int lease_ttl_seconds, int& failed) 
                        {"new_leader_elected_ms", trial.elected_ms},
                        {"nb_claimed_ms", trial.claimed_ms},
                        {"nb_writes_resume_ms", trial.resumed_ms},
-                       {"create_after_kill_ms", trial.create_ms}});
+                       {"create_after_kill_ms", trial.create_ms},
+                       {"nb_switch_ports_deleted", trial.nb_deletions}});
+    deleted += trial.nb_deletions;
   }
   std::printf("%-28s %8s %8s %8s   (%zu trials measured, %d failed)\n", "ms after the kill", "p50",
               "min", "max", resumed.size(), failed);
-  nlohmann::json json = {{"failed", failed}, {"samples", samples}};
+  std::printf("switch ports deleted from NB over all trials: %lld\n",
+              static_cast<long long>(deleted));
+  nlohmann::json json = {
+      {"failed", failed}, {"nb_switch_ports_deleted", deleted}, {"samples", samples}};
   for (const auto& [label, key, values] :
        {std::tuple{"new leader elected", "new_leader_elected_ms", &elected},
         std::tuple{"NB claimed by it", "nb_claimed_ms", &claimed},
