@@ -79,10 +79,13 @@ constexpr char kSqliteToken[] = "bench-token-0123456789";
 constexpr int kVpcs = 10;
 constexpr int kSubnetsPerVpc = 10;
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "ha_bench: %s\n", what.c_str());
-  std::exit(1);
-}
+// Thrown by Die, caught in main: unwinding runs the destructors that stop the etcd, NB and
+// plasmanetd processes started so far, which std::exit would leave running.
+struct Fatal {
+  std::string what;
+};
+
+[[noreturn]] void Die(const std::string& what) { throw Fatal{what}; }
 
 void Check(const absl::Status& status, const std::string& what) {
   if (!status.ok()) Die(absl::StrCat(what, ": ", status.ToString()));
@@ -783,13 +786,18 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   InitLogging("ha_bench", LogLevel::kWarn);
 
-  nlohmann::json json = RunApiBench(ports, clients);
-  json["ports"] = ports;
-  json["clients"] = clients;
-  json["trials"] = trials;
-  json["lease_ttl_s"] = lease_ttl;
-  int failed = 0;
-  json["failover"] = RunFailoverBench(trials, lease_ttl, failed);
-  if (!json_path.empty()) std::ofstream(json_path) << json.dump(2) << "\n";
-  return failed == 0 ? 0 : 1;
+  try {
+    nlohmann::json json = RunApiBench(ports, clients);
+    json["ports"] = ports;
+    json["clients"] = clients;
+    json["trials"] = trials;
+    json["lease_ttl_s"] = lease_ttl;
+    int failed = 0;
+    json["failover"] = RunFailoverBench(trials, lease_ttl, failed);
+    if (!json_path.empty()) std::ofstream(json_path) << json.dump(2) << "\n";
+    return failed == 0 ? 0 : 1;
+  } catch (const Fatal& fatal) {
+    std::fprintf(stderr, "ha_bench: %s\n", fatal.what.c_str());
+    return 1;
+  }
 }
