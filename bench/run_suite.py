@@ -35,6 +35,7 @@ BENCHMARKS = {
     "reconcile_100k": ("reconcile_bench", ["--ports", "100000", "--skip-baseline"],
                        ["--ports", "500", "--skip-baseline"], "keyvalue"),
     "port_up": ("port_up_bench", ["--ports", "100"], ["--ports", "5"], "json"),
+    "ha": ("ha_bench", [], ["--ports", "200", "--trials", "1"], "json"),
     "sg_scale": ("sg_scale_bench", [], ["--groups", "10", "--rules", "4", "--ports", "100"],
                  "keyvalue"),
     "ipam": ("ipam_bench", ["--benchmark_min_time=0.3"], ["--benchmark_min_time=0.01"], "gbench"),
@@ -56,6 +57,10 @@ RATIOS = [
     ("reconcile: full resync time / ovn-nbctl create 1,000 per txn",
      "reconcile.full_resync_empty_nb.seconds",
      "reconcile.baseline_nbctl[batch=1000,idiom=create].seconds"),
+    ("ha: ports/s, etcd 1 replica / SQLite",
+     "ha.api[name=etcd, 1 replica].ports_per_s", "ha.api[name=SQLite, 1 replica].ports_per_s"),
+    ("ha: ports/s, etcd 3 replicas / etcd 1 replica",
+     "ha.api[name=etcd, 3 replicas].ports_per_s", "ha.api[name=etcd, 1 replica].ports_per_s"),
     ("port_up: plug to ACTIVE p50 / OVN plug to up p50",
      "port_up.results[metric=plug -> ACTIVE (PlasmaNET) / up (OVN)].plasmanet.p50_ms",
      "port_up.results[metric=plug -> ACTIVE (PlasmaNET) / up (OVN)].ovn_direct.p50_ms"),
@@ -76,7 +81,9 @@ TARGETS = [
 ]
 
 IDENTIFYING_KEYS = ("clients", "name", "metric", "idiom")
-CONFIG_KEYS = ("ports", "writers", "groups", "rules_per_group")
+CONFIG_KEYS = ("ports", "writers", "groups", "rules_per_group", "trials", "lease_ttl_s")
+# Per-sample lists, kept in a benchmark's JSON but not summarised (their medians are).
+SAMPLE_KEYS = ("samples",)
 
 
 def flatten(value, prefix, out):
@@ -87,8 +94,9 @@ def flatten(value, prefix, out):
         out[prefix] = float(value)
     elif isinstance(value, dict):
         for key, item in value.items():
-            if key in IDENTIFYING_KEYS or (not prefix and key in CONFIG_KEYS):
-                continue  # names the entry (or the size asked for); not a figure
+            if (key in IDENTIFYING_KEYS or key in SAMPLE_KEYS
+                    or (not prefix and key in CONFIG_KEYS)):
+                continue  # names the entry (or the size asked for, or samples); not a figure
             flatten(item, f"{prefix}.{key}" if prefix else key, out)
     elif isinstance(value, list):
         for index, item in enumerate(value):

@@ -139,7 +139,8 @@ absl::StatusOr<int> HaCluster::WaitForLeader(absl::Duration timeout, std::option
 
 std::string HaCluster::Logs() const {
   std::string out;
-  for (int i = 0; i < options_.replicas; ++i) {
+  // Only the replicas made so far: Start may have failed before it made any.
+  for (size_t i = 0; i < replicas_.size(); ++i) {
     absl::StrAppend(&out, "--- replica ", i, " ---\n", replicas_[i]->LogTail(2000));
   }
   return out;

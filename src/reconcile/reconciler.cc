@@ -224,7 +224,10 @@ void Reconciler::Work() {
       next_audit_ = now + options_.audit_interval;
     }
     if (nb_ready && !claimed_ && !fenced_ && now >= retry_at_) ClaimNb();
-    if (nb_ready && claimed_ && !fenced_ && now >= retry_at_) ReconcileDirty();
+    // NB often syncs before the store is read (a new leader on a remote etcd): diffing then
+    // would delete every row we own and insert it again, taking each VM's port out of OVN.
+    const bool ready = nb_ready && store_loaded_ && claimed_ && !fenced_;
+    if (ready && now >= retry_at_) ReconcileDirty();
     for (const std::string& id : std::exchange(refused_ports_, {})) {
       if (fenced_) break;
       absl::Status recorded =
@@ -234,9 +237,9 @@ void Reconciler::Work() {
                  std::string(recorded.message()));
       }
     }
-    if (nb_ready && claimed_ && !fenced_) UpdatePortStatuses();
+    if (ready) UpdatePortStatuses();
     lock.lock();
-    if (nb_ready && dirty_.empty() && blocked_.empty() && refused_.empty()) {
+    if (nb_ready && store_loaded_ && dirty_.empty() && blocked_.empty() && refused_.empty()) {
       if (resync_started_) {
         LOG_INFO("reconciler full resync done inserted={} updated={} deleted={} took={}",
                  stats_.rows_inserted - resync_base_.rows_inserted,
@@ -287,6 +290,7 @@ void Reconciler::Absorb(std::unique_lock<std::mutex>& lock) {
       cache_.Clear();
       cache_.TrackDeletions(true);
       snapshot_revision_ = input.revision;
+      store_loaded_ = true;
       for (const OwnerRef& owner : index_.Owners()) dirty_.insert(owner);
     }
     for (ObjectChange& change : input.changes) {

@@ -167,6 +167,9 @@ class Reconciler final : private ovsdb::ClientListener {
   std::vector<std::string> refused_ports_;  // to be marked ERROR
   int64_t seen_revision_ = 0;               // newest store revision absorbed
   int64_t snapshot_revision_ = 0;
+  // The first store snapshot is absorbed: until then the model cache is empty, and a diff
+  // would delete every row NB holds for us.
+  bool store_loaded_ = false;
   absl::Time retry_at_ = absl::InfinitePast();
   absl::Duration backoff_ = absl::ZeroDuration();
   absl::Time next_audit_ = absl::InfiniteFuture();
