@@ -250,9 +250,9 @@ int Run(const Flags& flags) {
     LOG_ERROR("cannot open the audit log error=\"{}\"", audit.status().ToString());
     return 1;
   }
-  auto services =
-      std::make_unique<service::Services>(**store, RealClock::Get(), std::nullopt, flags.quotas,
-                                          model::NetworkLimits{.max_mtu = compile.default_mtu});
+  auto services = std::make_unique<service::Services>(
+      **store, RealClock::Get(), std::nullopt, flags.quotas,
+      model::NetworkLimits{.max_mtu = compile.default_mtu}, /*shared_store=*/etcd != nullptr);
   // request_id records guard retries for 24 h; older ones are swept every hour.
   auto sweeper = std::make_unique<PeriodicTask>(absl::Hours(1), [&services] {
     absl::StatusOr<int64_t> swept = services->SweepExpiredRequests();

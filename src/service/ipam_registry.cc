@@ -63,7 +63,7 @@ absl::StatusOr<IpamRegistry::Locked> IpamRegistry::Acquire(const std::string& ow
 absl::StatusOr<IpAddress> IpamRegistry::Propose(const std::string& owner,
                                                 const model::SubnetFamily& family, bool scatter) {
   PN_ASSIGN_OR_RETURN(Locked locked, Acquire(owner, family));
-  if (scatter) {
+  if (scatter || shared_) {
     // A few random probes; in a nearly full pool they miss and the sequential walk decides.
     for (int probe = 0; probe < 4; ++probe) {
       const model::AddressRange& pool = family.pools[locked.entry->rng() % family.pools.size()];

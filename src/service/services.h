@@ -24,10 +24,11 @@ namespace plasmanet::service {
 class Services {
  public:
   // `store` and `clock` must outlive this object. `seed` makes ids repeatable in tests.
+  // `shared_store`: other servers write the same store (several replicas on etcd).
   Services(store::Store& store, Clock& clock, std::optional<uint64_t> seed = std::nullopt,
-           Quotas quotas = {}, model::NetworkLimits limits = {})
+           Quotas quotas = {}, model::NetworkLimits limits = {}, bool shared_store = false)
       : ids_(clock, seed),
-        ipam_(store, clock),
+        ipam_(store, clock, shared_store),
         quota_(store, quotas, clock),
         core_(store, clock, ids_, ipam_, quota_),
         subnets(core_, limits) {}
