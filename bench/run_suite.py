@@ -23,6 +23,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+HAND_WRITTEN_MARKER = "<!-- Written by hand below: bench/run_suite.py keeps this part. -->"
 ROOT = os.path.dirname(HERE)
 
 # name -> (binary, full-size arguments, smoke arguments, how it reports)
@@ -285,6 +286,15 @@ def main():
                        "seconds_per_benchmark": durations, "runs": runs, "summary": summary},
                       f, indent=2)
     if args.markdown:
+        # Sections written by hand (runs outside the suite, A/B comparisons) sit below
+        # HAND_WRITTEN_MARKER and survive a regeneration.
+        kept = ""
+        if os.path.exists(args.markdown):
+            with open(args.markdown) as f:
+                previous = f.read()
+            at = previous.find(HAND_WRITTEN_MARKER)
+            if at >= 0:
+                kept = previous[at:]
         with open(args.markdown, "w") as f:
             f.write(f"# Benchmark results\n\nWritten by `bench/run_suite.py` on {machine['date']}, "
                     f"{machine['nproc']} CPUs, load average {machine['loadavg_at_start']:.2f} at "
@@ -307,6 +317,8 @@ def main():
             for key in figure_keys:
                 s = summary[key]
                 f.write(f"| `{key}` | {fmt(s['median'])} | {fmt(s['min'])} | {fmt(s['max'])} |\n")
+            if kept:
+                f.write("\n" + kept)
     return 0
 
 
