@@ -12,7 +12,10 @@
 // server's allocations are learnt when a compare fails (MarkUsed); addresses they free are
 // learnt when the owner is reloaded, which a pool that looks full does before it answers
 // RESOURCE_EXHAUSTED (at most once per kRefreshInterval, so a full pool is not re-read per
-// request). TODO(#10): feed allocators from the store watch, so frees are learnt at once.
+// request). So, by design, an address another server freed may be refused as exhausted for up
+// to kRefreshInterval; free addresses left unproposed in a pool that is not full cost nothing.
+// Feeding allocators from the store watch instead would learn frees at once, at the price of
+// every server decoding every other server's IPAM traffic.
 //
 // Thread-safe: one mutex per allocator, so different subnets never contend.
 #pragma once

@@ -104,9 +104,16 @@ absl::StatusOr<TxnResult> EtcdStore::Commit(Txn txn) {
   TxnResult result{.succeeded = response.succeeded(), .revision = response.header().revision()};
   if (!result.succeeded) {
     PN_ASSIGN_OR_RETURN(result.failed_compare, FirstFailedCompare(txn, response));
-  } else {
-    MaybeCompact(result.revision);
+    return result;
   }
+  // A transaction without ops made no revision of its own: the one reported may be anyone's.
+  const bool put_only =
+      !txn.ops.empty() && std::all_of(txn.ops.begin(), txn.ops.end(),
+                                      [](const Op& op) { return op.type == Op::Type::kPut; });
+  if (put_only) {
+    RememberPutOnlyRevision(result.revision);
+  }
+  MaybeCompact(result.revision);
   return result;
 }
 
@@ -129,9 +136,10 @@ absl::Status EtcdStore::CompactThrough(int64_t revision, bool physical) {
   // everything before it, and a watch may resume from revision + 1 on. Compacting at
   // revision + 1 would look closer to the contract but lose a delete made at revision + 1:
   // etcd drops tombstones at its compaction revision, so that revision's history is incomplete.
-  // TODO(#10): the same gap remains for a watcher whose next revision is exactly the compaction
-  // revision when the compaction happens: etcd does not cancel it and may not send a delete
-  // made at that revision. Closing it needs etcd's compaction revision on every resume.
+  // A watcher whose next revision is exactly `revision` when the compaction happens is not
+  // cancelled, and etcd without the fix of etcd-io/etcd#18274 may not send it a delete made at
+  // that revision (etcd-io/etcd#18089): automatic compaction therefore picks revisions without
+  // deletes (MaybeCompact). An explicit Compact is the caller's choice of revision.
   pb::CompactionRequest request;
   request.set_revision(revision);
   request.set_physical(physical);
@@ -164,14 +172,38 @@ void EtcdStore::MaybeCompact(int64_t revision) {
   if (compacting_.exchange(true)) {
     return;  // another thread is at it
   }
-  const int64_t target = revision - retained_;
-  // Not physical: the caller's commit is done, and need not wait for etcd's cleanup.
-  const absl::Status status = CompactThrough(target, /*physical=*/false);
-  if (!status.ok()) {
-    LOG_WARN("store automatic compaction failed backend=etcd revision={} error=\"{}\"", target,
-             status.ToString());
+  // Without a safe point at or below the target (this client made no put-only revision in the
+  // window), the history grows until it has one or another replica compacts.
+  const std::optional<int64_t> target = TakePutOnlyRevisionAtOrBelow(revision - retained_);
+  if (target.has_value() && *target > compacted_through_.load()) {
+    // Not physical: the caller's commit is done, and need not wait for etcd's cleanup.
+    const absl::Status status = CompactThrough(*target, /*physical=*/false);
+    if (!status.ok()) {
+      LOG_WARN("store automatic compaction failed backend=etcd revision={} error=\"{}\"", *target,
+               status.ToString());
+    }
   }
   compacting_.store(false);
+}
+
+void EtcdStore::RememberPutOnlyRevision(int64_t revision) {
+  // Sampling keeps the list near 44 entries whatever the retained window; the compaction point
+  // is then at most retained/40 revisions older than it could be.
+  const int64_t spacing = std::max<int64_t>(1, retained_ / 40);
+  std::lock_guard lock(put_only_mu_);
+  if (put_only_revisions_.empty() || revision >= put_only_revisions_.back() + spacing) {
+    put_only_revisions_.push_back(revision);
+  }
+}
+
+std::optional<int64_t> EtcdStore::TakePutOnlyRevisionAtOrBelow(int64_t revision) {
+  std::lock_guard lock(put_only_mu_);
+  std::optional<int64_t> taken;
+  while (!put_only_revisions_.empty() && put_only_revisions_.front() <= revision) {
+    taken = put_only_revisions_.front();
+    put_only_revisions_.pop_front();
+  }
+  return taken;
 }
 
 }  // namespace plasmanet::store::etcd

@@ -12,9 +12,13 @@
 //
 // Automatic compaction keeps the last `retained_revisions` revisions, as the SQLite backend
 // does: once a commit sees the revision more than retained_revisions plus a tenth past the last
-// compaction, that commit compacts to retained_revisions behind it (etcd's compaction is cheap
-// to request and runs in the background). Replicas each do so; a compaction another replica
-// already passed is refused by etcd and ignored here.
+// compaction, that commit compacts to about retained_revisions behind it (etcd's compaction is
+// cheap to request and runs in the background). Replicas each do so; a compaction another
+// replica already passed is refused by etcd and ignored here. It compacts only at a revision
+// made by one of this client's own transactions that deleted nothing: etcd releases without
+// the fix of etcd-io/etcd#18274 (2024; Debian 12 ships 3.4.23) drop a delete's tombstone when
+// compacting at the delete's revision, and a watcher lagging exactly there then never hears of
+// the delete (etcd-io/etcd#18089). A revision that holds only puts has no tombstone to lose.
 //
 // Operators: etcd refuses transactions over its --max-txn-ops (default 128) and requests over
 // --max-request-bytes (default 1.5 MiB); the store URL carries the same numbers so that such a
@@ -26,7 +30,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -67,6 +73,13 @@ class EtcdStore final : public Store {
   // Automatic compaction after a commit that saw `revision`.
   void MaybeCompact(int64_t revision);
 
+  // Notes `revision`, made by a committed transaction of this client that deleted nothing, as
+  // a safe compaction point (one in every retained/40 revisions or so is kept).
+  void RememberPutOnlyRevision(int64_t revision);
+  // The newest remembered safe compaction point at or below `revision`, forgetting it and the
+  // older ones; nullopt if there is none.
+  std::optional<int64_t> TakePutOnlyRevisionAtOrBelow(int64_t revision);
+
   const std::shared_ptr<EtcdClient> client_;
   const EtcdTxnLimits limits_;
   const int64_t retained_;
@@ -74,6 +87,9 @@ class EtcdStore final : public Store {
   // The history floor this client last compacted to, and whether a compaction is under way.
   std::atomic<int64_t> compacted_through_{0};
   std::atomic<bool> compacting_{false};
+
+  std::mutex put_only_mu_;
+  std::deque<int64_t> put_only_revisions_;  // ascending
 };
 
 }  // namespace plasmanet::store::etcd

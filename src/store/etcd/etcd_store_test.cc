@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include <absl/strings/match.h>
@@ -163,6 +164,51 @@ TEST_F(EtcdStoreTest, WatchResumesAcrossAnEtcdRestartWithoutGapsOrRepeats) {
   EXPECT_EQ(events[1].type, Event::Type::kDelete);
   EXPECT_EQ(events[1].kv.value, "a");
   EXPECT_TRUE((*watcher)->Next(absl::Milliseconds(300))->empty());
+}
+
+// etcd releases without the fix of etcd-io/etcd#18274 (Debian 12's among them) lose a delete's
+// tombstone when compacting at the delete's revision, so a watcher lagging exactly there misses
+// the delete. Automatic compaction must therefore stop at revisions that only put, even when
+// nearly every revision deletes: here ten of every eleven.
+TEST_F(EtcdStoreTest, AutomaticCompactionNeverStopsAtARevisionThatDeleted) {
+  std::unique_ptr<EtcdStore> store = MustOpen(etcd_.store_url() + "?retained-revisions=10");
+  ASSERT_NE(store, nullptr);
+  std::set<int64_t> deleting;
+  int64_t first = 0;
+  int64_t last = 0;
+  // Rounds of one transaction putting ten keys, then ten deleting one each; the last round
+  // stops after five deletes.
+  for (int round = 0; round < 11; ++round) {
+    Txn puts;
+    for (int i = 0; i < 10; ++i) puts.ops.push_back(Op::Put(absl::StrCat("/c/", i), "v"));
+    absl::StatusOr<TxnResult> put = store->Commit(std::move(puts));
+    ASSERT_THAT(put, IsOk());
+    if (first == 0) first = put->revision;
+    for (int i = 0; i < (round == 10 ? 5 : 10); ++i) {
+      absl::StatusOr<TxnResult> del = store->Commit(Txn{{}, {Op::Delete(absl::StrCat("/c/", i))}});
+      ASSERT_THAT(del, IsOk());
+      deleting.insert(del->revision);
+      last = del->revision;
+    }
+  }
+  // Compacting to exactly 10 revisions behind the last commit would stop at a delete.
+  ASSERT_EQ(deleting.count(last - 10), 1u);
+  // The compaction floor: the lowest `after` a watch may start from (Watch fails below it).
+  const auto can_watch = [&](int64_t after) { return store->Watch("/c/", after).ok(); };
+  int64_t low = first - 1;
+  int64_t high = last;
+  ASSERT_TRUE(can_watch(high));
+  ASSERT_FALSE(can_watch(low)) << "no automatic compaction in " << last - first + 1
+                               << " revisions with 10 retained";
+  while (high - low > 1) {
+    const int64_t mid = low + (high - low) / 2;
+    (can_watch(mid) ? high : low) = mid;
+  }
+  EXPECT_EQ(deleting.count(high), 0u)
+      << "compacted at revision " << high << ", which deleted a key";
+  // The last commit compacted, unless the floor was within 11 revisions already, at the newest
+  // put at or below last - 10; puts come every 11 revisions.
+  EXPECT_GE(high, last - 21) << "history kept far beyond the retained revisions";
 }
 
 TEST_F(EtcdStoreTest, LeaseCallsForLeaderElection) {
