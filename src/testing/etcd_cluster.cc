@@ -99,6 +99,15 @@ absl::Status EtcdCluster::Restart(int i, absl::Duration timeout) {
   return members_[i]->WaitForLeader(timeout);
 }
 
+absl::StatusOr<int> EtcdCluster::RaftLeader() const {
+  for (int i = 0; i < size(); ++i) {
+    if (!members_[i]->running()) continue;
+    PN_ASSIGN_OR_RETURN(const bool leads, members_[i]->IsRaftLeader());
+    if (leads) return i;
+  }
+  return absl::UnavailableError("no running etcd member is the Raft leader");
+}
+
 std::string EtcdCluster::client_urls() const {
   return absl::StrJoin(members_, ",", [](std::string* out, const std::unique_ptr<EtcdMember>& m) {
     out->append(m->client_url());

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <absl/status/status.h>
+#include <absl/status/statusor.h>
 #include <absl/time/time.h>
 
 #include "testing/etcd_member.h"
@@ -49,6 +50,10 @@ class EtcdCluster {
   // needs a quorum of running members).
   absl::Status Restart(int i, absl::Duration timeout = absl::Seconds(30));
 
+  // The index of the member that is the Raft leader now. Tests that kill a member pick one
+  // of the others when a Raft election would blur what they time: etcd's new leader extends
+  // every lease by its full TTL.
+  absl::StatusOr<int> RaftLeader() const;
   int size() const { return options_.size; }
   bool running(int i) const { return members_[i]->running(); }
   const std::string& dir() const { return dir_; }

@@ -23,6 +23,19 @@ std::string ReadAll(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// A channel to the member's client port, with its client certificate under TLS.
+std::shared_ptr<grpc::Channel> ClientChannel(const EtcdMember& member) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (member.tls()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ReadAll(member.config().client_tls.ca_cert);
+    ssl.pem_private_key = ReadAll(member.config().client_tls.private_key);
+    ssl.pem_cert_chain = ReadAll(member.config().client_tls.certificate);
+    credentials = grpc::SslCredentials(ssl);
+  }
+  return grpc::CreateChannel(absl::StrCat("127.0.0.1:", member.config().client_port), credentials);
+}
+
 }  // namespace
 
 EtcdMember::EtcdMember(EtcdMemberConfig config) : config_(std::move(config)) {}
@@ -102,16 +115,7 @@ absl::Status EtcdMember::Kill() {
 }
 
 absl::Status EtcdMember::WaitForLeader(absl::Duration timeout) const {
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (tls()) {
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = ReadAll(config_.client_tls.ca_cert);
-    ssl.pem_private_key = ReadAll(config_.client_tls.private_key);
-    ssl.pem_cert_chain = ReadAll(config_.client_tls.certificate);
-    credentials = grpc::SslCredentials(ssl);
-  }
-  auto stub = etcdserverpb::Maintenance::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", config_.client_port), credentials));
+  auto stub = etcdserverpb::Maintenance::NewStub(ClientChannel(*this));
   std::string last = "no answer";
   const bool ready = WaitFor(
       [&] {
@@ -134,6 +138,19 @@ absl::Status EtcdMember::WaitForLeader(absl::Duration timeout) const {
                                                     "); log tail:\n", LogTail()));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> EtcdMember::IsRaftLeader() const {
+  auto stub = etcdserverpb::Maintenance::NewStub(ClientChannel(*this));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+  etcdserverpb::StatusResponse status;
+  const grpc::Status rpc = stub->Status(&context, etcdserverpb::StatusRequest(), &status);
+  if (!rpc.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("etcd ", config_.name, " Status: ", rpc.error_message()));
+  }
+  return status.leader() != 0 && status.leader() == status.header().member_id();
 }
 
 bool EtcdMember::PortWasTaken() const {

@@ -70,6 +70,8 @@ class EtcdMember {
   absl::Status Kill();
   // Waits until the member answers Maintenance.Status naming a leader: it can serve writes.
   absl::Status WaitForLeader(absl::Duration timeout) const;
+  // Whether this member is the cluster's Raft leader now (Maintenance.Status).
+  absl::StatusOr<bool> IsRaftLeader() const;
 
   bool running() const;
   pid_t pid() const { return pid_; }
