@@ -222,9 +222,9 @@ TEST(LeaderElectionClusterTest, ALeaderCutOffFromEtcdStandsDownBeforeAnotherIsEl
   ASSERT_THAT(etcd.Start(), IsOk());
   absl::StatusOr<int> raft_leader = etcd.RaftLeader();
   ASSERT_THAT(raft_leader, IsOk());
-  const int cut_member = (*raft_leader + 1) % 3;
-  const int other_1 = (cut_member + 1) % 3;
-  const int other_2 = (cut_member + 2) % 3;
+  const int cut_member = (*raft_leader + 1) % etcd.size();
+  const int other_1 = (cut_member + 1) % etcd.size();
+  const int other_2 = (cut_member + 2) % etcd.size();
   Replica a(etcd.member_url(cut_member), "a", absl::Seconds(3));
   a.Start();
   ASSERT_TRUE(WaitFor([&] { return a.leading(); }, absl::Seconds(5)));

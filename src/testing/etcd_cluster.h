@@ -51,8 +51,8 @@ class EtcdCluster {
   absl::Status Restart(int i, absl::Duration timeout = absl::Seconds(30));
 
   // The index of the member that is the Raft leader now. Tests that kill a member pick one
-  // of the others when a Raft election would blur what they time: etcd's new leader extends
-  // every lease by its full TTL.
+  // of the others when a Raft election would blur what they time: etcd's new Raft leader
+  // restarts every lease's countdown from its own election.
   absl::StatusOr<int> RaftLeader() const;
   int size() const { return options_.size; }
   bool running(int i) const { return members_[i]->running(); }
